@@ -1,0 +1,1 @@
+"""Answering questions about the dynamic from the knowledge base, with citations."""

@@ -1,0 +1,73 @@
+"""POST /v1/ask: questions about the dynamic, answered from the knowledge base with citations."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, Field
+
+from app.api.deps import ServicesDep
+from app.api.schemas import EngineOut, ErrorOut, SafetyOut, engine_out, safety_out, user_text
+from app.knowledge.index import IndexUnavailable
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/v1", tags=["ask"])
+
+MAX_QUESTION_CHARS = 2000
+Question = user_text(MAX_QUESTION_CHARS, "A question about the pursuer–distancer dynamic.", "Why does my partner shut down when I bring up a problem?")
+
+
+class AskRequest(BaseModel):
+    question: Question
+
+
+class SourceOut(BaseModel):
+    title: str = Field(examples=["For the distancer: why I shut down"])
+    source: str = Field(examples=["Tracy Askilsrud, a couples therapist's blog"])
+    passage: str = Field(description="The retrieved passage the answer draws on.")
+    score: float = Field(description="Cosine similarity of the passage to the question (-1..1).", examples=[0.62])
+    section: str = Field("", examples=["Why a distancer goes quiet"])
+    source_id: str = Field("", description="Which article file the passage comes from.", examples=["knowledge/for-the-distancer-why-i-shut-down.md"])
+
+
+class AskResponse(BaseModel):
+    answer: str
+    sources: list[SourceOut] = Field(description="Cited passages; [1] in the answer is sources[0].")
+    grounded: bool = Field(description="False when the knowledge base does not cover the question (no sources).")
+    engine: EngineOut
+    safety: SafetyOut
+
+
+@router.post(
+    "/ask",
+    response_model=AskResponse,
+    responses={422: {"model": ErrorOut}, 503: {"model": ErrorOut}},
+    summary="Ask a question; the answer cites the knowledge base or says it does not cover it",
+)
+def ask(body: AskRequest, services: ServicesDep) -> AskResponse:
+    screened = services.safety.screen(body.question)
+    if screened.blocks_coaching:
+        return AskResponse(
+            answer=screened.message,
+            sources=[],
+            grounded=False,
+            engine=EngineOut(backend="none", model=None, fallback=False, reason="safety screen"),
+            safety=safety_out(screened),
+        )
+    if services.answerer is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the knowledge index is not ready: {services.index_status.detail}")
+    try:
+        result = services.answerer.answer(body.question)
+    except IndexUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the knowledge index is not readable: {exc}") from exc
+    return AskResponse(
+        answer=result.answer,
+        sources=[
+            SourceOut(title=p.title, source=p.source, passage=p.text, score=p.score, section=p.section, source_id=p.source_id)
+            for p in result.sources
+        ],
+        grounded=result.grounded,
+        engine=engine_out(result.engine),
+        safety=safety_out(screened),
+    )

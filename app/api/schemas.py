@@ -1,0 +1,66 @@
+"""Request/response pieces shared by several endpoints."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, Field
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only whitespace")
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value.strip()
+
+
+def user_text(max_chars: int, description: str, example: str):
+    """A non-empty, trimmed string without control characters, at most ``max_chars`` long."""
+    return Annotated[
+        str,
+        Field(min_length=1, max_length=max_chars, description=description, examples=[example]),
+        AfterValidator(_clean_text),
+    ]
+
+
+class EngineOut(BaseModel):
+    backend: str = Field(examples=["none"], description="Which engine wrote the text: none (our composer), openai, llamacpp, fake.")
+    model: str | None = Field(None, examples=[None])
+    fallback: bool = Field(False, description="True when an LLM was asked but failed or failed the checks, so our composer's text was used.")
+    reason: str | None = Field(None, description="Why the fallback happened.")
+
+
+class ResourceOut(BaseModel):
+    name: str = Field(examples=["988 Suicide & Crisis Lifeline"])
+    contact: str = Field(examples=["Call or text 988"])
+    description: str = Field(examples=["Free, confidential support, 24/7."])
+    url: str | None = None
+
+
+class SafetyOut(BaseModel):
+    level: Literal["none", "concern", "crisis"] = Field(examples=["none"])
+    kind: str | None = Field(None, examples=[None], description="self_harm, abuse, coercion, threat, harm_to_partner, control_request")
+    resources: list[ResourceOut] = Field(default_factory=list)
+    message: str = Field("", description="The caring reply shown instead of coaching when the screen fires.")
+
+
+class ErrorOut(BaseModel):
+    detail: str | list = Field(examples=["question: must not be empty or only whitespace"])
+
+
+def safety_out(result) -> SafetyOut:
+    """From the safety screen's ``SafetyResult``."""
+    return SafetyOut(
+        level=result.level,
+        kind=result.kind,
+        resources=[ResourceOut(name=r.name, contact=r.contact, description=r.description, url=r.url) for r in result.resources],
+        message=result.message,
+    )
+
+
+def engine_out(engine) -> EngineOut:
+    return EngineOut(backend=engine.backend, model=engine.model, fallback=engine.fallback, reason=engine.reason)

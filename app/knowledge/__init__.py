@@ -1,0 +1,1 @@
+"""Knowledge base: loading articles, embedding, the Chroma index and retrieval."""

@@ -1,0 +1,244 @@
+"""The Chroma index of knowledge chunks: building it incrementally and searching it.
+
+Each chunk carries the content hash of its file, so re-indexing an unchanged corpus embeds
+nothing; a changed file's chunks are replaced and a removed file's chunks deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import chromadb
+from chromadb.config import Settings as ChromaClientSettings
+from langchain_chroma import Chroma
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from app.knowledge.articles import Article, load_articles
+from app.knowledge.embeddings import MiniLMEmbedder
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]  # (done, total) chunks embedded
+
+
+class IndexUnavailable(RuntimeError):
+    """The vector store cannot be opened or read (missing server, corrupt files)."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with the metadata we cite it by."""
+
+    chunk_id: str
+    text: str
+    title: str
+    source: str
+    source_id: str
+    section: str
+    score: float  # cosine similarity to the query, -1..1
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    files_seen: int
+    files_added: int
+    files_updated: int
+    files_removed: int
+    files_unchanged: int
+    chunks_embedded: int
+    chunks_total: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.files_added or self.files_updated or self.files_removed)
+
+
+def make_chroma_client(mode: str, path: Path, host: str = "127.0.0.1", port: int = 8001) -> chromadb.ClientAPI:
+    client_settings = ChromaClientSettings(anonymized_telemetry=False, allow_reset=False)
+    match mode:
+        case "embedded":
+            path.mkdir(parents=True, exist_ok=True, mode=0o700)
+            return chromadb.PersistentClient(path=str(path), settings=client_settings)
+        case "http":
+            return chromadb.HttpClient(host=host, port=port, settings=client_settings)
+        case _:
+            raise ValueError(f"vector store mode {mode!r} is not supported. Available: embedded, http")
+
+
+def _section_of(chunk: str, article_text: str, start: int) -> str:
+    """The nearest Markdown heading at or before the chunk's start."""
+    heading = ""
+    for line in article_text[: max(start, 0) + 1].splitlines():
+        if line.startswith("#"):
+            heading = line.lstrip("#").strip()
+    first = chunk.lstrip().splitlines()[0] if chunk.strip() else ""
+    if first.startswith("#"):
+        heading = first.lstrip("#").strip()
+    return heading
+
+
+class KnowledgeIndex:
+    """A persistent Chroma collection of article chunks, embedded with all-MiniLM-L6-v2."""
+
+    def __init__(
+        self,
+        client: chromadb.ClientAPI,
+        embedder: MiniLMEmbedder,
+        *,
+        collection: str = "softstart",
+        chunk_size: int = 900,
+        chunk_overlap: int = 120,
+    ):
+        self.embedder = embedder
+        self.splitter = RecursiveCharacterTextSplitter(
+            chunk_size=chunk_size,
+            chunk_overlap=chunk_overlap,
+            separators=["\n## ", "\n### ", "\n\n", "\n", ". ", " ", ""],
+            add_start_index=True,
+        )
+        try:
+            self.store = Chroma(
+                collection_name=collection,
+                embedding_function=embedder,
+                client=client,
+                collection_metadata={"hnsw:space": "cosine"},
+            )
+        except Exception as exc:  # chromadb raises many kinds on a broken store
+            raise IndexUnavailable(f"cannot open the vector store collection {collection!r}: {exc}") from exc
+
+    # ---- building -------------------------------------------------------------------------
+    def chunk(self, article: Article) -> list[tuple[str, str, dict]]:
+        """(id, text, metadata) for each chunk of an article."""
+        documents = self.splitter.create_documents([article.text])
+        chunks = []
+        for number, document in enumerate(documents):
+            text = document.page_content.strip()
+            if len(text) < 20:
+                continue
+            start = document.metadata.get("start_index", 0)
+            chunk_id = hashlib.sha1(f"{article.source_id}#{number}".encode()).hexdigest()
+            metadata = {
+                "source_id": article.source_id,
+                "title": article.title,
+                "source": article.source,
+                "topics": ", ".join(article.topics),
+                "section": _section_of(text, article.text, start),
+                "file_hash": article.content_hash,
+                "chunk": number,
+                **article.extra,
+            }
+            chunks.append((chunk_id, text, metadata))
+        return chunks
+
+    def indexed_files(self) -> dict[str, tuple[str, list[str]]]:
+        """source_id -> (file hash, chunk ids) of what the collection holds now."""
+        try:
+            held = self.store.get(include=["metadatas"])
+        except Exception as exc:
+            raise IndexUnavailable(f"cannot read the vector store: {exc}") from exc
+        files: dict[str, tuple[str, list[str]]] = {}
+        for chunk_id, metadata in zip(held["ids"], held["metadatas"]):
+            metadata = metadata or {}
+            source_id = metadata.get("source_id", "?")
+            file_hash, ids = files.get(source_id, (metadata.get("file_hash", ""), []))
+            ids.append(chunk_id)
+            files[source_id] = (file_hash, ids)
+        return files
+
+    def sync(self, articles: Sequence[Article], progress: ProgressCallback | None = None, batch_size: int = 64) -> IndexReport:
+        """Make the collection hold exactly these articles; embed only new or changed ones."""
+        held = self.indexed_files()
+        wanted = {article.source_id: article for article in articles}
+        removed = [source_id for source_id in held if source_id not in wanted]
+        to_embed: list[Article] = []
+        added = updated = unchanged = 0
+        for source_id, article in wanted.items():
+            if source_id not in held:
+                added += 1
+                to_embed.append(article)
+            elif held[source_id][0] != article.content_hash:
+                updated += 1
+                removed.append(source_id)
+                to_embed.append(article)
+            else:
+                unchanged += 1
+        stale_ids = [chunk_id for source_id in removed for chunk_id in held[source_id][1]]
+        if stale_ids:
+            self.store.delete(ids=stale_ids)
+        chunks = [chunk for article in to_embed for chunk in self.chunk(article)]
+        total = len(chunks)
+        if progress:
+            progress(0, total)
+        for start in range(0, total, batch_size):
+            batch = chunks[start : start + batch_size]
+            self.store.add_texts(
+                texts=[text for _, text, _ in batch],
+                metadatas=[metadata for _, _, metadata in batch],
+                ids=[chunk_id for chunk_id, _, _ in batch],
+            )
+            if progress:
+                progress(min(start + batch_size, total), total)
+        files_removed = len([s for s in removed if s not in wanted])
+        report = IndexReport(
+            files_seen=len(wanted),
+            files_added=added,
+            files_updated=updated,
+            files_removed=files_removed,
+            files_unchanged=unchanged,
+            chunks_embedded=total,
+            chunks_total=self.count(),
+        )
+        log.info("index sync: %s", report)
+        return report
+
+    def sync_folders(self, folders: Iterable[Path], progress: ProgressCallback | None = None) -> IndexReport:
+        return self.sync(collect_articles(folders), progress=progress)
+
+    # ---- reading --------------------------------------------------------------------------
+    def count(self) -> int:
+        try:
+            return self.store._collection.count()
+        except Exception as exc:
+            raise IndexUnavailable(f"cannot read the vector store: {exc}") from exc
+
+    def search(self, query: str, k: int = 4, *, query_vector: list[float] | None = None) -> list[Passage]:
+        vector = query_vector if query_vector is not None else self.embedder.embed_query(query)
+        try:
+            hits = self.store.similarity_search_by_vector_with_relevance_scores(vector, k=k)
+        except Exception as exc:
+            raise IndexUnavailable(f"cannot search the vector store: {exc}") from exc
+        passages = []
+        for document, distance in hits:
+            metadata = document.metadata or {}
+            passages.append(
+                Passage(
+                    chunk_id=str(document.id or metadata.get("source_id", "")),
+                    text=document.page_content,
+                    title=str(metadata.get("title", "Untitled")),
+                    source=str(metadata.get("source", "unknown")),
+                    source_id=str(metadata.get("source_id", "")),
+                    section=str(metadata.get("section", "")),
+                    score=round(1.0 - float(distance), 4),
+                )
+            )
+        return passages
+
+
+def collect_articles(folders: Iterable[Path]) -> list[Article]:
+    """Articles of every folder; folder labels made unique so two folders named alike don't collide."""
+    articles: list[Article] = []
+    labels: set[str] = set()
+    for folder in folders:
+        folder = Path(folder).resolve()
+        label = folder.name or "library"
+        suffix = 2
+        while label in labels:
+            label = f"{folder.name}-{suffix}"
+            suffix += 1
+        labels.add(label)
+        articles.extend(load_articles(folder, label))
+    return articles

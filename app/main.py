@@ -1,0 +1,69 @@
+"""The FastAPI app factory: ``uvicorn app.main:create_app --factory``."""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from app import __version__
+from app.api import ask, health
+from app.api.limits import BodySizeLimit
+from app.services import Services, build_services
+from app.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = (
+    "Softstart coaches people caught in the pursuer–distancer cycle: it rewrites a harsh message into a soft "
+    "start-up, coaches through a live conflict, and answers questions from its knowledge base with citations. "
+    "It runs offline; every response carries a `safety` object."
+)
+
+
+def _validation_detail(exc: RequestValidationError) -> list[dict]:
+    detail = []
+    for error in exc.errors():
+        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
+        message = error.get("msg", "invalid value").removeprefix("Value error, ")
+        detail.append({"loc": list(error.get("loc", ())), "msg": f"{location}: {message}", "type": error.get("type", "")})
+    return detail
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    """Build the app. Tests pass their own settings, or ready-made services to skip start-up work."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        started = time.perf_counter()
+        app.state.services = services or build_services(settings)
+        log.info("Softstart ready in %.1f s (index: %s)", time.perf_counter() - started, app.state.services.index_status.detail)
+        yield
+        app.state.services = None
+
+    app = FastAPI(title="Softstart", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.services = None
+
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"], allow_headers=["*"])
+    app.add_middleware(BodySizeLimit)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _validation_detail(exc)}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "internal error; the problem was logged"}, status_code=500)
+
+    app.include_router(health.router)
+    app.include_router(ask.router)
+    return app

@@ -1,0 +1,51 @@
+"""Value types shared by the safety screen and everything that consumes its verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+SafetyLevel = Literal["none", "concern", "crisis"]
+SafetyKind = Literal["self_harm", "abuse", "coercion", "threat", "harm_to_partner", "control_request"]
+
+SAFETY_LEVELS: tuple[SafetyLevel, ...] = ("none", "concern", "crisis")
+SAFETY_KINDS: tuple[SafetyKind, ...] = (
+    "self_harm",
+    "abuse",
+    "coercion",
+    "threat",
+    "harm_to_partner",
+    "control_request",
+)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One place a person can turn to for help (hotline, text line, emergency number)."""
+
+    name: str
+    contact: str
+    description: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class SafetyResult:
+    """The screen's verdict on one text.
+
+    ``matched`` holds short rule ids that fired, never the user's words.
+    ``message`` is the caring reply to show instead of coaching (empty when level is "none").
+    """
+
+    level: SafetyLevel
+    kind: SafetyKind | None
+    resources: list[Resource] = field(default_factory=list)
+    message: str = ""
+    matched: list[str] = field(default_factory=list)
+
+    @property
+    def blocks_coaching(self) -> bool:
+        return self.level != "none"
+
+
+SAFE = SafetyResult(level="none", kind=None, resources=[], message="", matched=[])

