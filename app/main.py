@@ -12,8 +12,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from app import __version__
-from app.api import ask, health
+from app.api import ask, health, rewrite, sessions
+from app.api import web
 from app.api.limits import BodySizeLimit
+from app.api.rate_limit import RateLimitMiddleware, build_rate_limiter
 from app.services import Services, build_services
 from app.settings import Settings, get_settings
 
@@ -54,6 +56,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"], allow_headers=["*"])
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(RateLimitMiddleware, limiter=build_rate_limiter(settings.rate_limit_per_minute, settings.redis_url))
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -66,4 +69,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     app.include_router(health.router)
     app.include_router(ask.router)
+    app.include_router(rewrite.router)
+    app.include_router(sessions.router)
+    app.include_router(web.router)
     return app

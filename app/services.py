@@ -11,13 +11,21 @@ from typing import Callable
 
 from langchain_core.language_models import BaseChatModel
 
+from sqlalchemy.engine import Engine
+
 from app.answers.service import Answerer
+from app.coach import analyzer
+from app.coach.rewriter import Rewriter
 from app.knowledge.embeddings import MiniLMEmbedder
 from app.knowledge.index import IndexReport, IndexUnavailable, KnowledgeIndex, make_chroma_client
 from app.knowledge.library import FolderRegistry
 from app.llm.factory import build_chat_model
 from app.prompts import PromptLibrary
+from app.safety.resources import load_resources
+from app.safety.screen import SafetyScreen
 from app.settings import Settings
+from app.store.db import make_engine, upgrade_database
+from app.store.repository import SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +54,11 @@ class Services:
     llm: BaseChatModel | None
     llm_status: LLMStatus
     answerer: Answerer | None
+    safety: SafetyScreen
+    rewriter: Rewriter
+    db_engine: Engine
+    sessions: SessionStore
+    coach: object | None = None  # the chat coach (app.coach.chat), built by build_services
 
     @property
     def llm_model_name(self) -> str | None:
@@ -125,4 +138,35 @@ def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None
             k=settings.retrieval_k,
             relevance_threshold=settings.relevance_threshold,
         )
-    return Services(settings, prompts, embedder, index, index_status, llm, llm_status, answerer)
+    llm_name = settings.llm.backend if llm is not None else "none"
+    safety = SafetyScreen(load_resources(settings.safety.region, settings.safety.resources_file), prompts)
+    rewriter = Rewriter(
+        analyze=analyzer.analyze, embedder=embedder, prompts=prompts, llm=llm, llm_name=llm_name, llm_model=settings.llm.model
+    )
+    db_engine = make_engine(settings.resolved_database_url)
+    upgrade_database(db_engine)
+    sessions = SessionStore(db_engine)
+    services = Services(
+        settings, prompts, embedder, index, index_status, llm, llm_status, answerer,
+        safety=safety, rewriter=rewriter, db_engine=db_engine, sessions=sessions,
+    )
+    services.coach = build_coach(services)
+    return services
+
+
+def build_coach(services: Services):
+    """The chat coach, from the parts it needs."""
+    try:
+        from app.coach.chat.service import ChatCoach
+    except ImportError:  # the chat package is being built
+        return None
+    return ChatCoach(
+        analyze=analyzer.analyze,
+        rewriter=services.rewriter,
+        safety=services.safety,
+        answerer=services.answerer,
+        prompts=services.prompts,
+        llm=services.llm,
+        llm_name=services.settings.llm.backend if services.llm is not None else "none",
+        llm_model=services.settings.llm.model,
+    )

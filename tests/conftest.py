@@ -30,3 +30,30 @@ def prompts():
     from app.prompts import PromptLibrary
 
     return PromptLibrary(REPO_ROOT / "prompts")
+
+
+@pytest.fixture(scope="session")
+def app_settings(tmp_path_factory):
+    """Settings for an app over the repository's knowledge base, in a private temporary data dir."""
+    from app.settings import Settings
+
+    data_dir = tmp_path_factory.mktemp("softstart-data")
+    return Settings(data_dir=data_dir, environment="test", knowledge_dirs=[REPO_ROOT / "knowledge"], rate_limit_per_minute=0)
+
+
+@pytest.fixture(scope="session")
+def services(app_settings, embedder):
+    """Everything the app needs, built once: the real index, database and safety screen."""
+    from app.services import build_services
+
+    return build_services(app_settings, embedder=embedder)
+
+
+@pytest.fixture
+def client(app_settings, services):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    with TestClient(create_app(app_settings, services=services)) as test_client:
+        yield test_client

@@ -7,7 +7,8 @@ A draft (ours or a language model's) passes when:
   withdrawing, it asks for a break and promises to come back at a stated time
   (any stated break of at least 20 minutes);
 * it stays on the original topic (embedding similarity at or above a floor, and
-  re-analysis does not find a different topic);
+  re-analysis does not find a different topic); a break script for a withdrawal with
+  no recognised topic is exempt from the similarity floor (its topic is the talk itself);
 * it adds no facts: no numbers, names, times or places absent from the original
   (a break script may state its break length and return time);
 * it is not absurdly long (at most 3x the original plus 200 characters).
@@ -220,7 +221,10 @@ class RewriteChecker:
                 reasons.append("no request (could you / can we / I'd love ...)")
 
         similarity = self.similarity(original.message, draft)
-        if similarity is not None and similarity < self.similarity_floor:
+        # A withdrawal with no recognised topic ("Whatever. I'm done.") is about the talk
+        # itself: the break/return checks above stand in for topic similarity there.
+        topic_matters = not is_break or original.topic is not None
+        if similarity is not None and topic_matters and similarity < self.similarity_floor:
             reasons.append(f"off topic: similarity {similarity:.2f} below {self.similarity_floor:.2f}")
         if original.topic and reread.topic and reread.topic != original.topic and not is_break:
             reasons.append(f"changes the topic from {original.topic} to {reread.topic}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Literal, Sequence
 
 from app.coach.rewrite_checks import has_request, wants_break
@@ -168,8 +168,12 @@ class RewriteComposer:
         ownership = pick(self.prompts.variants("rewrite_ownership_forgot" if forgot else "rewrite_ownership"), message, "own")
         subject = (topic.object_in(message) or topic.label) if topic else (content_subject(analysis) or "this")
         feeling = pick(DEFENSIVE_FEELINGS, message, "feeling")
-        text = _tidy(self.prompts.fill(template, ownership=ownership, feeling=feeling, subject=subject))
-        return self._finish(analysis, "defensive", text, topic=topic, ownership=ownership)
+        values = dict(ownership=ownership, feeling=feeling, subject=subject)
+        text = _tidy(self.prompts.fill(template, **values))
+        composed = self._finish(analysis, "defensive", text, topic=topic, ownership=ownership)
+        brief = _tidy(self.prompts.fill(pick(self.prompts.variants("rewrite_alt_brief_defensive"), message, "alt_brief"), **values))
+        alternatives = [Alternative("brief", brief)] + [alt for alt in composed.alternatives if alt.tone != "brief"]
+        return replace(composed, alternatives=[alt for alt in alternatives if alt.text != text])
 
     def _generic(self, analysis: Analysis, topic: TopicPhrasing | None) -> Iterator[ComposedRewrite]:
         message = analysis.message
@@ -220,8 +224,7 @@ class RewriteComposer:
         feeling_sentence = feeling_sentence or before_request
         request = request or (sentences(request_part)[0] if request_part else "")
         first_sentence = sentences(text)[0]
-        alternatives = self._alternatives(analysis, kind, feeling_sentence, request, topic)
-        alternatives = [alt for alt in alternatives if alt.text != text]
+        alternatives = self._alternatives(analysis, kind, text, feeling_sentence, request, topic)
 
         changes = []
         for flag in analysis.flags:
@@ -248,6 +251,7 @@ class RewriteComposer:
         self,
         analysis: Analysis,
         kind: RewriteKind,
+        text: str,
         feeling_sentence: str,
         request: str,
         topic: TopicPhrasing | None,
@@ -255,8 +259,9 @@ class RewriteComposer:
         message = analysis.message
         values = dict(feeling_sentence=feeling_sentence, request=request)
         pattern_name = "rewrite_alt_pattern_defensive" if kind == "defensive" else "rewrite_alt_pattern"
+        briefs = [_tidy(self.prompts.fill(t, **values)) for t in rotated(self.prompts.variants("rewrite_alt_brief"), message, "alt_brief")]
         alternatives = [
-            Alternative("brief", _tidy(self.prompts.fill(pick(self.prompts.variants("rewrite_alt_brief"), message, "alt_brief"), **values))),
+            Alternative("brief", next((b for b in briefs if b != text), briefs[0])),
             Alternative("name_the_pattern", _tidy(self.prompts.fill(pick(self.prompts.variants(pattern_name), message, "alt_pattern"), **values))),
         ]
         if kind != "defensive":
@@ -267,7 +272,7 @@ class RewriteComposer:
             values = dict(minutes=slot.minutes, label=topic.label if topic else "this")
             values["return"] = slot.return_phrase
             alternatives.append(Alternative("break", _tidy(self.prompts.render("rewrite_alt_pursuer_break", **values))))
-        return alternatives
+        return [alt for alt in alternatives if alt.text != text]
 
     def _change(self, flag: Flag, after: str) -> Change:
         return Change(

@@ -1,8 +1,10 @@
 """Store fixtures: every store test runs against SQLite (a temporary file) and PostgreSQL.
 
 PostgreSQL: the server in ``SOFTSTART_TEST_POSTGRES_URL`` (default: the machine's own). Each
-test module gets a fresh database ``softstart_test_<random>``, dropped afterwards. If the
-server cannot be reached the PostgreSQL cases fail; set the variable to ``off`` to skip them.
+test module gets a fresh database ``softstart_test_<random>``, dropped afterwards; a test that
+needs an empty database gets its own schema in it (dropping a database forces a checkpoint,
+which is slow, so there is one per module). If the server cannot be reached the PostgreSQL
+cases fail; set the variable to ``off`` to skip them.
 """
 
 from __future__ import annotations
@@ -100,10 +102,20 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path) -> str:
 
 @pytest.fixture
 def fresh_database_url(backend: str, request: pytest.FixtureRequest, tmp_path) -> str:
-    """An empty database with no schema at all (PostgreSQL: created for this test alone)."""
+    """An empty database (PostgreSQL: a new schema of the module's database, first on the search path)."""
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'fresh' / 'softstart.sqlite3'}"
-    return request.getfixturevalue("postgres_databases").create()
+    module_url = make_url(request.getfixturevalue("postgres_module_database"))
+    schema = f"fresh_{secrets.token_hex(6)}"
+    admin = create_engine(module_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    finally:
+        admin.dispose()
+    return module_url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
 
 
 @pytest.fixture

@@ -1,0 +1,113 @@
+"""POST /v1/rewrite: a message before it is sent, its harsh spots, and a soft start-up or break script."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from app.api.deps import ServicesDep
+from app.api.schemas import EngineOut, ErrorOut, SafetyOut, engine_out, safety_out, user_text
+from app.coach.types import RewriteResult
+
+router = APIRouter(prefix="/v1", tags=["rewrite"])
+
+MAX_MESSAGE_CHARS = 4000
+Message = user_text(MAX_MESSAGE_CHARS, "The message you are about to send to your partner.", "You never text me back. Do you even care about me?")
+PartnerMessage = user_text(MAX_MESSAGE_CHARS, "Your partner's last message, if you are answering one (read as data only).", "Why are you so upset again?")
+
+
+class RewriteRequest(BaseModel):
+    message: Message
+    context: PartnerMessage | None = None
+    sender_role: Literal["pursuer", "distancer", "unknown"] = Field(
+        "unknown", description="Your usual role in the cycle, if you know it.", examples=["pursuer"]
+    )
+
+
+class FlagOut(BaseModel):
+    kind: str = Field(examples=["absolute"])
+    span: tuple[int, int] = Field(description="Character offsets into the original message: original[start:end] == text.", examples=[(4, 9)])
+    text: str = Field(examples=["never"])
+    why: str = Field(examples=["Words like 'never' turn one disappointment into a verdict on your partner."])
+    antidote: str = Field(examples=["Describe this one time: 'I didn't hear from you tonight.'"])
+
+
+class AlternativeOut(BaseModel):
+    tone: str = Field(examples=["brief"])
+    text: str
+
+
+class ChangeOut(BaseModel):
+    flag_kind: str = Field(examples=["criticism"])
+    before: str = Field(examples=["You never text me back"])
+    after: str = Field(examples=["I feel anxious when I don't hear from you"])
+    why: str
+
+
+class CheckOut(BaseModel):
+    passed: bool
+    reasons: list[str] = Field(default_factory=list)
+    similarity: float | None = Field(None, description="Embedding similarity of the rewrite to the original (meaning kept).")
+
+
+class RewriteResponse(BaseModel):
+    original: str
+    flags: list[FlagOut]
+    move: Literal["pursue", "withdraw", "neutral"]
+    move_evidence: list[str]
+    harshness: float = Field(ge=0, le=1)
+    pattern: str = Field(description="Where this message sits in the pursuer–distancer cycle and what it will likely set off.")
+    rewrite: str | None = Field(description="The soft start-up or break script; the original when unchanged; null when the safety screen fired.")
+    alternatives: list[AlternativeOut]
+    explanation: list[ChangeOut] = Field(description="Each change, mapped to the flag it fixes.")
+    unchanged: bool
+    note: str
+    language_supported: bool
+    check: CheckOut | None
+    engine: EngineOut
+    safety: SafetyOut
+
+
+def to_response(result: RewriteResult, safety: SafetyOut) -> RewriteResponse:
+    analysis = result.analysis
+    return RewriteResponse(
+        original=result.original,
+        flags=[FlagOut(kind=f.kind, span=f.span, text=f.text, why=f.why, antidote=f.antidote) for f in analysis.flags],
+        move=analysis.move,
+        move_evidence=list(analysis.move_evidence),
+        harshness=analysis.harshness,
+        pattern=analysis.pattern,
+        rewrite=result.rewrite,
+        alternatives=[AlternativeOut(tone=a.tone, text=a.text) for a in result.alternatives],
+        explanation=[ChangeOut(flag_kind=c.flag_kind, before=c.before, after=c.after, why=c.why) for c in result.explanation],
+        unchanged=result.unchanged,
+        note=result.note,
+        language_supported=analysis.language_supported,
+        check=CheckOut(passed=result.check.passed, reasons=list(result.check.reasons), similarity=result.check.similarity),
+        engine=engine_out(result.engine),
+        safety=safety,
+    )
+
+
+@router.post(
+    "/rewrite",
+    response_model=RewriteResponse,
+    responses={422: {"model": ErrorOut}, 413: {"model": ErrorOut}},
+    summary="Find the harsh spots in a message and rewrite it as a soft start-up (or a break script)",
+)
+def rewrite(body: RewriteRequest, services: ServicesDep) -> RewriteResponse:
+    screened = services.safety.screen(body.message)
+    if not screened.blocks_coaching and body.context:
+        screened = services.safety.screen(body.context)
+    if screened.blocks_coaching:
+        return RewriteResponse(
+            original=body.message, flags=[], move="neutral", move_evidence=[], harshness=0.0, pattern="",
+            rewrite=None, alternatives=[], explanation=[], unchanged=True, note=screened.message,
+            language_supported=True, check=None,
+            engine=EngineOut(backend="none", model=None, fallback=False, reason="safety screen"),
+            safety=safety_out(screened),
+        )
+    result = services.rewriter.rewrite(body.message, partner_message=body.context, sender_role=body.sender_role)
+    return to_response(result, safety_out(screened))

@@ -1,0 +1,336 @@
+"""Chat sessions over HTTP: create, post a message (JSON or server-sent events), history, delete.
+
+Every call after ``POST /v1/sessions`` needs the session's token as ``Authorization: Bearer
+<token>``. An unknown session, a missing or wrong token all answer 404, so a caller learns
+nothing about sessions that are not theirs. The coaching itself happens in
+``app.coach.chat`` (``Conversations`` and ``ChatCoach``); this module only speaks HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Annotated, Iterator, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
+from fastapi.responses import StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from app.api.deps import ServicesDep
+from app.api.schemas import EngineOut, ErrorOut, SafetyOut, engine_out, safety_out, user_text
+from app.coach.chat.chunks import reply_chunks
+from app.coach.chat.conversation import Conversations, Exchange, ReplyFailed
+from app.store.repository import SessionNotFound, StoredMessage
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
+
+MAX_MESSAGE_CHARS = 4000
+EVENT_STREAM = "text/event-stream"
+NOT_FOUND = "session not found"
+
+MessageText = user_text(
+    MAX_MESSAGE_CHARS,
+    f"What the user says to the coach (at most {MAX_MESSAGE_CHARS} characters).",
+    "He hasn't answered my texts all evening and I keep sending more. I feel like I'm losing him.",
+)
+bearer = HTTPBearer(auto_error=False, description="The token returned by POST /v1/sessions.")
+
+
+# ---------------------------------------------------------------------- schemas
+class SessionCreated(BaseModel):
+    id: str = Field(examples=["6f1c2a9e-3b7d-4c1e-9a55-0d2b7f4e8c11"])
+    token: str = Field(description="Shown once; send it as `Authorization: Bearer <token>`.", examples=["kq3V…"])
+
+
+class MessageIn(BaseModel):
+    text: MessageText
+
+
+class MessageOut(BaseModel):
+    seq: int = Field(examples=[1], description="1, 2, 3… within the session.")
+    role: Literal["user", "coach"] = Field(examples=["user"])
+    text: str = Field(examples=["He hasn't answered my texts all evening."])
+    created_at: datetime
+
+
+class HistoryOut(BaseModel):
+    session_id: str
+    messages: list[MessageOut]
+
+
+class StateOut(BaseModel):
+    role: Literal["pursuer", "distancer", "unknown"] = Field(examples=["pursuer"], description="The user's likely role in the cycle.")
+    role_evidence: list[str] = Field(examples=[['turn 1: you said "I keep texting" (you keep reaching out (texting, calling, asking again))']])
+    escalation: float = Field(ge=0, le=1, examples=[0.62], description="How heated the user sounds, smoothed over turns.")
+    escalation_trend: Literal["rising", "falling", "steady"] = Field(examples=["rising"])
+    flooded: bool = Field(examples=[False])
+    wants: list[str] = Field(examples=[["connection", "to be heard"]], description="Most recent first.")
+    turn: int = Field(examples=[3])
+    summary: str = Field(description="The coach's running summary of the conversation (written by our code).")
+    techniques_offered: list[str] = Field(examples=[["self_check", "time_out"]], description="Technique ids, oldest first.")
+
+
+class FlagOut(BaseModel):
+    kind: str = Field(examples=["absolute"])
+    text: str = Field(examples=["never"])
+    span: tuple[int, int]
+    why: str
+    antidote: str
+
+
+class AnalysisOut(BaseModel):
+    subject: Literal["message", "draft"] = Field(description="What was analysed: the user's message or the draft inside it.")
+    flags: list[FlagOut]
+    move: Literal["pursue", "withdraw", "neutral"]
+    move_evidence: list[str]
+    harshness: float = Field(ge=0, le=1)
+    pattern: str
+    flooded: bool
+    topic: str | None = None
+    need: str | None = None
+
+
+class AlternativeOut(BaseModel):
+    tone: str = Field(examples=["brief"])
+    text: str
+
+
+class ChangeOut(BaseModel):
+    flag_kind: str
+    before: str
+    after: str
+    why: str
+
+
+class RewriteOut(BaseModel):
+    original: str = Field(description="The draft found in the user's message.")
+    rewrite: str = Field(description="A soft start-up, or a break script with a time to come back.")
+    alternatives: list[AlternativeOut]
+    unchanged: bool = Field(description="True when the draft already reads gently.")
+    note: str
+    explanation: list[ChangeOut]
+    engine: EngineOut
+
+
+class SourceOut(BaseModel):
+    kind: Literal["answer", "technique"] = Field(description="A passage answering a question, or the article a technique comes from.")
+    title: str = Field(examples=["The 20-minute break"])
+    source: str = Field(examples=["Tracy Askilsrud, www.tracyask.com"])
+    passage: str
+    score: float | None = Field(None, description="Similarity to the question (answers); null for a technique's article.")
+    section: str = ""
+    source_id: str = Field("", examples=["knowledge/the-20-minute-break.md"])
+    technique: str | None = Field(None, examples=["time_out"])
+
+
+class TurnOut(BaseModel):
+    session_id: str
+    user_message: MessageOut
+    reply: MessageOut
+    intent: Literal["share", "draft", "question", "meta", "safety"] = Field(
+        description="How the coach read the message: sharing, a drafted message, a question, a request about the coach, or stopped by the safety screen."
+    )
+    technique: str | None = Field(None, description="The technique offered this turn (id).")
+    state: StateOut
+    analysis: AnalysisOut | None = Field(None, description="null when the safety screen stopped the turn.")
+    rewrite: RewriteOut | None = Field(None, description="Only when the message contained a draft for the partner.")
+    sources: list[SourceOut]
+    safety: SafetyOut
+    engine: EngineOut
+
+
+# ---------------------------------------------------------------------- dependencies
+def get_conversations(request: Request, services: ServicesDep) -> Conversations:
+    conversations = getattr(services, "conversations", None)
+    if conversations is not None:
+        return conversations
+    coach, store = getattr(services, "coach", None), getattr(services, "sessions", None)
+    if coach is None or store is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the chat coach is not available")
+    cached = getattr(request.app.state, "conversations", None)
+    if cached is None or cached.coach is not coach or cached.store is not store:
+        cached = Conversations(store, coach)
+        request.app.state.conversations = cached
+    return cached
+
+
+ConversationsDep = Annotated[Conversations, Depends(get_conversations)]
+
+
+def authorized_session(
+    conversations: ConversationsDep,
+    session_id: Annotated[str, Path(description="The id from POST /v1/sessions.")],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> str:
+    token = credentials.credentials if credentials is not None else None
+    if not conversations.authenticate(session_id, token):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    return session_id
+
+
+SessionId = Annotated[str, Depends(authorized_session)]
+
+
+# ---------------------------------------------------------------------- conversion
+def message_out(message: StoredMessage) -> MessageOut:
+    return MessageOut(seq=message.seq, role=message.role, text=message.text, created_at=message.created_at)
+
+
+def turn_out(exchange: Exchange) -> TurnOut:
+    turn = exchange.turn
+    state = turn.state
+    analysis = None
+    if turn.analysis is not None:
+        a = turn.analysis
+        analysis = AnalysisOut(
+            subject=turn.analysis_subject or "message",
+            flags=[FlagOut(kind=f.kind, text=f.text, span=f.span, why=f.why, antidote=f.antidote) for f in a.flags],
+            move=a.move,
+            move_evidence=list(a.move_evidence),
+            harshness=a.harshness,
+            pattern=a.pattern,
+            flooded=a.flooded,
+            topic=a.topic,
+            need=a.need,
+        )
+    rewrite = None
+    if turn.rewrite is not None:
+        r = turn.rewrite
+        rewrite = RewriteOut(
+            original=r.original,
+            rewrite=r.rewrite,
+            alternatives=[AlternativeOut(tone=alt.tone, text=alt.text) for alt in r.alternatives],
+            unchanged=r.unchanged,
+            note=r.note,
+            explanation=[ChangeOut(flag_kind=c.flag_kind, before=c.before, after=c.after, why=c.why) for c in r.explanation],
+            engine=engine_out(r.engine),
+        )
+    return TurnOut(
+        session_id=exchange.session_id,
+        user_message=message_out(exchange.user_message),
+        reply=message_out(exchange.reply),
+        intent=turn.intent,
+        technique=turn.technique,
+        state=StateOut(
+            role=state.role,
+            role_evidence=list(state.role_evidence),
+            escalation=state.escalation,
+            escalation_trend=state.escalation_trend,
+            flooded=state.flooded,
+            wants=list(state.wants),
+            turn=state.turn,
+            summary=turn.summary,
+            techniques_offered=[entry["id"] for entry in state.techniques],
+        ),
+        analysis=analysis,
+        rewrite=rewrite,
+        sources=[
+            SourceOut(
+                kind=s.kind,
+                title=s.title,
+                source=s.source,
+                passage=s.passage,
+                score=s.score,
+                section=s.section,
+                source_id=s.source_id,
+                technique=s.technique,
+            )
+            for s in turn.sources
+        ],
+        safety=safety_out(turn.safety),
+        engine=engine_out(turn.engine),
+    )
+
+
+def sse_event(event: str, data: dict) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode("utf-8")
+
+
+def turn_events(body: TurnOut) -> Iterator[bytes]:
+    """``delta`` events whose texts add up to the reply, then ``done`` with the whole turn."""
+    for chunk in reply_chunks(body.reply.text):
+        yield sse_event("delta", {"text": chunk})
+    yield sse_event("done", body.model_dump(mode="json"))
+
+
+def wants_event_stream(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return any(part.split(";")[0].strip().lower() == EVENT_STREAM for part in accept.split(","))
+
+
+# ---------------------------------------------------------------------- routes
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SessionCreated,
+    summary="Start a chat session; keep the token, it is needed for every later call",
+)
+def create_session(conversations: ConversationsDep) -> SessionCreated:
+    created = conversations.start()
+    return SessionCreated(id=created.id, token=created.token)
+
+
+@router.post(
+    "/{session_id}/messages",
+    response_model=TurnOut,
+    responses={
+        200: {
+            "description": "The coach's turn as JSON, or with `Accept: text/event-stream` as server-sent events: "
+            "`delta` events (`{\"text\": ...}`, sentence or word groups that add up to the reply) and a final "
+            "`done` event carrying this same JSON body.",
+            "content": {EVENT_STREAM: {"schema": {"type": "string"}}},
+        },
+        404: {"model": ErrorOut, "description": "Unknown session, or a missing or wrong token."},
+        413: {"model": ErrorOut},
+        422: {"model": ErrorOut, "description": f"Empty text, or longer than {MAX_MESSAGE_CHARS} characters."},
+        503: {"model": ErrorOut, "description": "The coach could not reply; the user's message is stored."},
+    },
+    summary="Say something to the coach; the reply comes back as JSON or as server-sent events",
+)
+def post_message(body: MessageIn, session_id: SessionId, conversations: ConversationsDep, request: Request):
+    try:
+        exchange = conversations.post(session_id, body.text)
+    except SessionNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from None
+    except ReplyFailed as failed:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"the coach could not reply just now; your message was saved (seq {failed.user_message.seq}) "
+            "and the session is still open, so please try again",
+        ) from None
+    turn = turn_out(exchange)
+    if wants_event_stream(request):
+        return StreamingResponse(
+            turn_events(turn),
+            media_type=EVENT_STREAM,
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+    return turn
+
+
+@router.get(
+    "/{session_id}/messages",
+    response_model=HistoryOut,
+    responses={404: {"model": ErrorOut}},
+    summary="The whole conversation, oldest message first",
+)
+def get_history(session_id: SessionId, conversations: ConversationsDep) -> HistoryOut:
+    try:
+        messages = conversations.history(session_id)
+    except SessionNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from None
+    return HistoryOut(session_id=session_id, messages=[message_out(m) for m in messages])
+
+
+@router.delete(
+    "/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={404: {"model": ErrorOut}},
+    summary="Erase the session and all its messages for good",
+)
+def delete_session(session_id: SessionId, conversations: ConversationsDep) -> Response:
+    conversations.delete(session_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

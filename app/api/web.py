@@ -1,0 +1,79 @@
+"""The web page: ``/`` and its static files under ``/static/``, all served by this app (no CDN, no build step)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, status
+from fastapi.responses import FileResponse
+
+from app.api import articles
+
+router = APIRouter()
+router.include_router(articles.router)  # the page opens cited articles through it
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".webmanifest": "application/manifest+json",
+}
+
+# Everything the page needs comes from this server; nothing else may load or be contacted.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-cache",  # revalidate (ETag) so an upgrade shows at once
+}
+
+
+def web_file(relative: str) -> Path:
+    """The file under app/web for a URL path, or 404 for anything outside it or of an unknown type."""
+    if not relative or "\\" in relative or "\x00" in relative:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "not found")
+    root = WEB_DIR.resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root) or not path.is_file() or path.suffix not in CONTENT_TYPES:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "not found")
+    if any(part.startswith(".") for part in path.relative_to(root).parts):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "not found")
+    return path
+
+
+def serve(path: Path) -> FileResponse:
+    return FileResponse(path, media_type=CONTENT_TYPES[path.suffix], headers=SECURITY_HEADERS)
+
+
+@router.get("/", include_in_schema=False)
+def index_page() -> FileResponse:
+    return serve(web_file("index.html"))
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    return serve(web_file("favicon.svg"))
+
+
+@router.get("/static/{relative:path}", include_in_schema=False)
+def static_file(relative: str) -> FileResponse:
+    return serve(web_file(relative))

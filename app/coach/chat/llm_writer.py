@@ -1,0 +1,96 @@
+"""Asks a chat model to write the coaching reply from the same state, memory and technique
+our composer uses. The user's words go in as quoted data; the prompts are files in
+``prompts/chat_llm_*.md``. The caller checks the answer before using it."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import re
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from app.coach.chat.memory import ConversationMemory
+from app.coach.chat.state import ConversationState
+from app.coach.chat.techniques import Technique, TechniqueSource
+from app.prompts import PromptLibrary
+
+SYSTEM_PROMPT = "chat_llm_system"
+USER_PROMPT = "chat_llm_user"
+
+
+class ChatLLMError(RuntimeError):
+    """The model failed, timed out or said nothing usable."""
+
+
+@dataclass(frozen=True)
+class WriterInput:
+    message: str
+    state: ConversationState
+    memory: ConversationMemory
+    summary: str  # the summary after this message
+    technique: Technique | None
+    technique_source: TechniqueSource | None
+    partner: str  # how to refer to the partner: "he", "she" or "your partner"
+
+
+def quote_as_data(text: str) -> str:
+    """Text with anything that could close our <message> quote neutralised."""
+    return text.replace("<", "‹").replace(">", "›")
+
+
+def clean_reply(content: object) -> str:
+    if isinstance(content, list):  # content blocks
+        content = " ".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+    text = re.sub(r"</?\s*(?:message|reply)\s*>", "", str(content or ""), flags=re.I).strip()
+    text = re.sub(r"^(?:coach|assistant|reply)\s*:\s*", "", text, flags=re.I)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+class ChatLLMWriter:
+    def __init__(self, *, llm: BaseChatModel, prompts: PromptLibrary, timeout_s: float = 30.0):
+        self.llm = llm
+        self.prompts = prompts
+        self.timeout_s = timeout_s
+
+    def messages(self, given: WriterInput) -> list:
+        state = given.state
+        recent = "\n".join(
+            f"{'User' if m.role == 'user' else 'Coach'}: <message>{quote_as_data(m.text)}</message>" for m in given.memory.recent
+        ) or "(this is the first message)"
+        if given.technique is not None and given.technique_source is not None:
+            step = f"{given.technique.name} (from the article \"{given.technique_source.title}\": {given.technique_source.passage})"
+        else:
+            step = "ask one gentle question to understand what happened"
+        user = self.prompts.render(
+            USER_PROMPT,
+            summary=given.summary or "(nothing yet)",
+            role=state.role,
+            escalation=f"{state.escalation:.2f} ({state.escalation_trend})",
+            flooded="yes" if state.flooded else "no",
+            wants=", ".join(state.wants) or "not clear yet",
+            partner=given.partner,
+            recent=recent,
+            step=step,
+            message=quote_as_data(given.message),
+        )
+        return [SystemMessage(content=self.prompts.get(SYSTEM_PROMPT)), HumanMessage(content=user)]
+
+    def write(self, given: WriterInput) -> str:
+        messages = self.messages(given)
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-llm")
+        try:
+            future = pool.submit(self.llm.invoke, messages)
+            try:
+                reply = future.result(timeout=self.timeout_s)
+            except concurrent.futures.TimeoutError as exc:
+                raise ChatLLMError(f"the language model timed out after {self.timeout_s:g}s") from exc
+            except Exception as exc:  # any model or transport error: the composer writes the reply
+                raise ChatLLMError(f"backend error: {type(exc).__name__}") from exc
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        text = clean_reply(getattr(reply, "content", reply))
+        if not text:
+            raise ChatLLMError("the language model returned an empty reply")
+        return text

@@ -1,0 +1,290 @@
+"""The live-conflict chat coach: one user message (plus the conversation so far) -> one turn.
+
+Each turn: the safety screen first (a blocking verdict ends coaching for the turn); then the
+analyzer and our cue book update the running picture of the conversation; the turn's intent
+decides whether the rewriter (a drafted message) or the knowledge base (a question) joins in;
+the technique catalogue picks one next step; and the reply is composed from templates, or
+written by a language model and used only if it passes the checks.
+
+Nothing here touches the database or HTTP (see ``conversation.py`` and ``app/api/sessions.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+from langchain_core.language_models import BaseChatModel
+
+from app.coach.chat.checks import ReplyChecker
+from app.coach.chat.composer import Part, ReplyComposer, VariantPicker, partner_words
+from app.coach.chat.intents import Intent, classify
+from app.coach.chat.llm_writer import SYSTEM_PROMPT, USER_PROMPT, ChatLLMError, ChatLLMWriter, WriterInput
+from app.coach.chat.memory import ConversationMemory, summarise
+from app.coach.chat.planner import BLOCK, TurnFacts, plan
+from app.coach.chat.signals import CueBook, Signals
+from app.coach.chat.state import ConversationState, note_safety, note_technique, note_variants, observe
+from app.coach.chat.techniques import Moment, Technique, TechniqueCatalogue
+from app.coach.chat.turn import CoachTurn, TurnSource
+from app.coach.rewrite_checks import wants_break
+from app.coach.types import Analysis, AnalysisContext, EngineInfo, RewriteResult
+from app.prompts import PromptLibrary
+
+log = logging.getLogger(__name__)
+
+BREAK_TECHNIQUES = frozenset({"time_out", "time_out_for_space"})
+HARSH_FLAGS = frozenset({"criticism", "contempt"})
+
+
+class ChatCoach:
+    """Coaches one turn at a time; holds no per-conversation data (the caller passes the state).
+
+    ``analyze``: the analyzer function; ``rewriter``: ``Rewriter`` (drafted messages and break
+    scripts); ``safety``: ``SafetyScreen``; ``answerer``: ``Answerer`` or None when the index is
+    not ready; ``llm``: a LangChain chat model or None (our composer writes every reply).
+    """
+
+    def __init__(
+        self,
+        *,
+        analyze: Callable[..., Analysis],
+        rewriter,
+        safety,
+        answerer,
+        prompts: PromptLibrary,
+        llm: BaseChatModel | None = None,
+        llm_name: str = "none",
+        llm_model: str | None = None,
+        techniques: TechniqueCatalogue | None = None,
+        cues: CueBook | None = None,
+        topic_labels: Mapping[str, str] | None = None,
+        llm_timeout_s: float = 30.0,
+    ):
+        self.analyze = analyze
+        self.rewriter = rewriter
+        self.safety = safety
+        self.answerer = answerer
+        self.prompts = prompts
+        self.llm = llm
+        self.llm_name = llm_name if llm is not None else "none"
+        self.llm_model = llm_model if llm is not None else None
+        self.techniques = techniques or TechniqueCatalogue.load()
+        self.cues = cues or CueBook.load()
+        self.topic_labels = dict(topic_labels) if topic_labels is not None else _topic_labels_of(rewriter)
+        self.composer = ReplyComposer(prompts)
+        self.writer = ChatLLMWriter(llm=llm, prompts=prompts, timeout_s=llm_timeout_s) if llm is not None else None
+        self.checker = ReplyChecker(
+            analyze=analyze,
+            screen=safety.screen,
+            secrets=[prompts.get(SYSTEM_PROMPT), prompts.get(USER_PROMPT)],
+        )
+
+    # ------------------------------------------------------------------ the turn
+    def reply(self, message: str, *, state: ConversationState, memory: ConversationMemory, seed: str) -> CoachTurn:
+        """The coach's turn for ``message``; ``state`` and ``memory`` describe the conversation before it,
+        ``seed`` (the session id) makes the choice of wording stable per conversation."""
+        screened = self.safety.screen(message)
+        if screened.blocks_coaching:
+            stopped = note_safety(state, screened.level, screened.kind)
+            log.info("chat turn %d stopped by the safety screen (%s)", stopped.turn, screened.kind or screened.level)
+            return CoachTurn(
+                reply=screened.message,
+                state=stopped,
+                summary=summarise(stopped, self.techniques, self.topic_labels),
+                intent="safety",
+                safety=screened,
+                engine=EngineInfo(backend="none", model=None, fallback=False, reason="safety screen"),
+                context_chars=memory.context_chars,
+            )
+
+        analysis = self.analyze(message, AnalysisContext(sender_role=state.role))
+        signals = self.cues.read(message)
+        after_safety_stop = state.last_safety_turn is not None and state.last_safety_turn == state.turn
+        new_state = observe(state, analysis, signals)
+        harsh = any(flag.kind in HARSH_FLAGS for flag in analysis.flags)
+        intent = classify(message, marks=signals.marks, harsh=harsh)
+
+        rewrite = self._rewrite(intent.draft, new_state) if intent.kind == "draft" else None
+        answer = self._answer(intent.question) if intent.kind == "question" else None
+        if (intent.kind == "draft" and rewrite is None) or (intent.kind == "question" and answer is None):
+            intent = Intent("share")
+        rewrite_is_break = bool(rewrite and not rewrite.unchanged and wants_break(rewrite.analysis))
+
+        technique = self._choose(intent, new_state, signals, analysis, rewrite, rewrite_is_break)
+        script = None
+        if technique is not None and technique.id in BREAK_TECHNIQUES and intent.kind == "share" and wants_break(analysis):
+            script = self._break_script(message, new_state)
+
+        facts = TurnFacts(
+            state=new_state,
+            marks=signals.marks,
+            intent=intent.kind,
+            technique=technique,
+            after_safety_stop=after_safety_stop,
+            script=script.rewrite if script else None,
+            rewrite=rewrite.rewrite if rewrite else None,
+            rewrite_unchanged=bool(rewrite and rewrite.unchanged),
+            rewrite_is_break=rewrite_is_break,
+            answer=answer.answer if answer else None,
+        )
+        parts = plan(facts)
+        picker = VariantPicker(seed, new_state.turn, new_state.used_variants)
+        voice = partner_words(new_state.partner)
+        composed = self.composer.compose(parts, picker, voice)
+
+        if technique is not None:
+            new_state = note_technique(new_state, technique.id)
+        new_state = note_variants(new_state, composed.picks)
+        new_state = replace(new_state, last_intent=intent.kind)
+        summary = summarise(new_state, self.techniques, self.topic_labels)
+
+        text, engine = composed.text, self._engine(fallback=False)
+        if intent.kind == "draft" and rewrite is not None:
+            engine = rewrite.engine
+        elif intent.kind == "question" and answer is not None:
+            engine = answer.engine
+        elif self.writer is not None:
+            text, engine = self._llm_reply(message, new_state, memory, summary, technique, parts, picker, voice, composed.text)
+
+        sources = self._sources(answer, technique)
+        shown_analysis = rewrite.analysis if rewrite is not None else analysis
+        return CoachTurn(
+            reply=text,
+            state=new_state,
+            summary=summary,
+            intent=intent.kind,
+            safety=screened,
+            engine=engine,
+            analysis=shown_analysis,
+            analysis_subject="draft" if rewrite is not None else "message",
+            rewrite=rewrite,
+            sources=sources,
+            technique=technique.id if technique else None,
+            context_chars=memory.context_chars,
+        )
+
+    # ------------------------------------------------------------------ helpers
+    def _choose(
+        self,
+        intent: Intent,
+        state: ConversationState,
+        signals: Signals,
+        analysis: Analysis,
+        rewrite: RewriteResult | None,
+        rewrite_is_break: bool,
+    ) -> Technique | None:
+        if intent.kind == "question" and not state.flooded:
+            return None
+        moment_intent = intent.kind
+        if intent.kind == "draft" and rewrite is not None and not rewrite.unchanged:
+            moment_intent = "draft_break" if rewrite_is_break else "draft"
+        elif intent.kind == "draft":
+            moment_intent = "share"  # an already gentle draft: a normal next step
+        moment = Moment(
+            state=state,
+            marks=signals.marks,
+            flag_kinds=frozenset(flag.kind for flag in analysis.flags),
+            intent=moment_intent,
+        )
+        return self.techniques.choose(moment)
+
+    def _rewrite(self, draft: str | None, state: ConversationState) -> RewriteResult | None:
+        if not draft or self.rewriter is None:
+            return None
+        try:
+            return self.rewriter.rewrite(draft, sender_role=state.role)
+        except Exception as exc:  # the turn still gets coached, just without the rewrite
+            log.warning("chat: the rewriter failed (%s); coaching without a rewrite", type(exc).__name__)
+            return None
+
+    def _break_script(self, message: str, state: ConversationState) -> RewriteResult | None:
+        result = self._rewrite(message, state)
+        if result is None or result.unchanged or not result.check.passed:
+            return None
+        return result
+
+    def _answer(self, question: str | None):
+        if not question or self.answerer is None:
+            return None
+        try:
+            answer = self.answerer.answer(question)
+        except Exception as exc:  # index trouble: coach the turn instead of failing it
+            log.warning("chat: the knowledge base could not answer (%s)", type(exc).__name__)
+            return None
+        return answer if answer.grounded and answer.sources else None
+
+    def _sources(self, answer, technique: Technique | None) -> list[TurnSource]:
+        sources: list[TurnSource] = []
+        if answer is not None:
+            for passage in answer.sources:
+                sources.append(
+                    TurnSource(
+                        kind="answer",
+                        title=passage.title,
+                        source=passage.source,
+                        passage=passage.text,
+                        score=passage.score,
+                        section=passage.section,
+                        source_id=passage.source_id,
+                    )
+                )
+        if technique is not None:
+            cited = self.techniques.source(technique)
+            sources.append(
+                TurnSource(
+                    kind="technique",
+                    title=cited.title,
+                    source=cited.source,
+                    passage=cited.passage,
+                    score=None,
+                    section=cited.section,
+                    source_id=cited.source_id,
+                    technique=technique.id,
+                )
+            )
+        return sources
+
+    def _llm_reply(
+        self,
+        message: str,
+        state: ConversationState,
+        memory: ConversationMemory,
+        summary: str,
+        technique: Technique | None,
+        parts: list[Part],
+        picker: VariantPicker,
+        voice: dict[str, str],
+        composed: str,
+    ) -> tuple[str, EngineInfo]:
+        given = WriterInput(
+            message=message,
+            state=state,
+            memory=memory,
+            summary=summary,
+            technique=technique,
+            technique_source=self.techniques.source(technique) if technique else None,
+            partner=voice["partner"],
+        )
+        try:
+            written = self.writer.write(given)
+        except ChatLLMError as exc:
+            log.warning("chat: using the composed reply: %s", exc)
+            return composed, self._engine(fallback=True, reason=str(exc))
+        check = self.checker.check(written)
+        if not check.passed:
+            log.info("chat: language model reply rejected (%d failed checks)", len(check.reasons))
+            return composed, self._engine(fallback=True, reason="the reply failed the checks: " + "; ".join(check.reasons))
+        blocks = [part for part in parts if part.paragraph >= BLOCK]
+        if blocks:  # a break script stays ours: it was checked by the rewriter
+            written = written + "\n\n" + self.composer.compose(blocks, picker, voice).text
+        return written, self._engine(fallback=False)
+
+    def _engine(self, *, fallback: bool, reason: str | None = None) -> EngineInfo:
+        return EngineInfo(backend=self.llm_name, model=self.llm_model, fallback=fallback, reason=reason)
+
+
+def _topic_labels_of(rewriter) -> dict[str, str]:
+    library = getattr(rewriter, "library", None)
+    topics = getattr(library, "topics", None) or {}
+    return {key: getattr(topic, "label", key) for key, topic in topics.items()}

@@ -1,0 +1,56 @@
+"""What one chat turn produces: plain data, no framework types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from app.coach.chat.state import ConversationState
+from app.coach.types import Analysis, EngineInfo, RewriteResult
+from app.safety.types import SafetyResult
+
+
+@dataclass(frozen=True)
+class TurnSource:
+    """A cited passage: from the knowledge base (an answer) or the article a technique comes from."""
+
+    kind: Literal["answer", "technique"]
+    title: str
+    source: str
+    passage: str
+    score: float | None  # similarity to the question for answers; None for a technique's article
+    section: str = ""
+    source_id: str = ""
+    technique: str | None = None  # the technique id, for kind "technique"
+
+
+@dataclass(frozen=True)
+class CoachTurn:
+    reply: str
+    state: ConversationState  # after this turn
+    summary: str  # the running summary after this turn
+    intent: str  # share | draft | question | meta | safety
+    safety: SafetyResult
+    engine: EngineInfo
+    analysis: Analysis | None = None  # of the draft on draft turns, else of the message; None when stopped
+    analysis_subject: Literal["message", "draft"] | None = None
+    rewrite: RewriteResult | None = None
+    sources: list[TurnSource] = field(default_factory=list)
+    technique: str | None = None
+    context_chars: int = 0  # size of the summary + remembered messages this turn drew on
+
+    def meta(self) -> dict[str, Any]:
+        """What is stored with the coach's message (no user text)."""
+        return {
+            "intent": self.intent,
+            "technique": self.technique,
+            "sources": [{"kind": s.kind, "title": s.title, "source_id": s.source_id, "section": s.section} for s in self.sources],
+            "safety": {"level": self.safety.level, "kind": self.safety.kind},
+            "engine": {
+                "backend": self.engine.backend,
+                "model": self.engine.model,
+                "fallback": self.engine.fallback,
+                "reason": self.engine.reason,
+            },
+            "context_chars": self.context_chars,
+        }

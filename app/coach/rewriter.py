@@ -1,0 +1,176 @@
+"""Turns a harsh message into a soft start-up (or a break script for a withdrawing one).
+
+With a chat model configured the model drafts first; its draft is used only if it passes
+``check``. Otherwise, and always without a model, our composer writes the rewrite from
+templates in ``prompts/`` and the phrasing data in ``app/coach/data/softstarts.yaml``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Literal
+
+from langchain_core.language_models import BaseChatModel
+
+from app.coach import analyzer
+from app.coach.rewrite_checks import (
+    DEFAULT_SIMILARITY_FLOOR,
+    AnalyzeFn,
+    RewriteChecker,
+    has_first_person_feeling,
+    wants_break,
+)
+from app.coach.rewrite_composer import ComposedRewrite, RewriteComposer, sentences, split_request
+from app.coach.rewrite_drafter import DraftError, LLMDrafter
+from app.coach.softstart_library import SoftStartLibrary
+from app.coach.types import Analysis, AnalysisContext, Change, EngineInfo, RewriteCheck, RewriteResult
+from app.knowledge.embeddings import Embedder
+from app.prompts import PromptLibrary
+
+log = logging.getLogger(__name__)
+
+MAX_COMPOSED_CANDIDATES = 8
+
+
+class Rewriter:
+    def __init__(
+        self,
+        *,
+        analyze: AnalyzeFn = analyzer.analyze,
+        embedder: Embedder | None,
+        prompts: PromptLibrary,
+        llm: BaseChatModel | None = None,
+        llm_name: str = "none",
+        llm_model: str | None = None,
+        similarity_floor: float = DEFAULT_SIMILARITY_FLOOR,
+        library: SoftStartLibrary | None = None,
+        llm_timeout_s: float = 30.0,
+    ):
+        self.analyze = analyze
+        self.prompts = prompts
+        self.llm = llm
+        self.llm_name = llm_name
+        self.llm_model = llm_model
+        self.library = library or SoftStartLibrary.load()
+        self.checker = RewriteChecker(analyze=analyze, embedder=embedder, similarity_floor=similarity_floor)
+        self.composer = RewriteComposer(prompts=prompts, library=self.library, embedder=embedder)
+        self.drafter = LLMDrafter(llm=llm, prompts=prompts, timeout_s=llm_timeout_s) if llm is not None else None
+
+    @property
+    def similarity_floor(self) -> float:
+        return self.checker.similarity_floor
+
+    def check(self, original: Analysis, draft: str) -> RewriteCheck:
+        """The checks every rewrite must pass (see ``app.coach.rewrite_checks``)."""
+        return self.checker.check(original, draft)
+
+    def rewrite(
+        self,
+        message: str,
+        *,
+        partner_message: str | None = None,
+        sender_role: Literal["pursuer", "distancer", "unknown"] = "unknown",
+    ) -> RewriteResult:
+        analysis = self.analyze(message, AnalysisContext(partner_message=partner_message, sender_role=sender_role))
+        if not analysis.language_supported:
+            return self._unchanged(analysis, "rewrite_note_language")
+        if not analysis.needs_rewrite:
+            return self._unchanged(analysis, "rewrite_note_unchanged")
+
+        composed, composed_check = self.compose(analysis)
+        if self.drafter is None:
+            return self._result(analysis, composed, composed.text, composed.changes, composed_check, fallback=False)
+
+        topic = self.library.topic(analysis.topic)
+        try:
+            draft = self.drafter.draft(analysis, topic_label=topic.label if topic else None, need=analysis.need or (topic.need if topic else None))
+        except DraftError as exc:
+            log.warning("rewrite: using the composed text: %s", exc)
+            return self._result(analysis, composed, composed.text, composed.changes, composed_check, fallback=True, reason=str(exc))
+
+        draft_check = self.check(analysis, draft)
+        if not draft_check.passed:
+            reason = "the draft failed the checks: " + "; ".join(draft_check.reasons)
+            log.info("rewrite: language model draft rejected (%d failed checks)", len(draft_check.reasons))
+            return self._result(analysis, composed, composed.text, composed.changes, composed_check, fallback=True, reason=reason)
+        changes = changes_for_draft(analysis, draft, composed)
+        return self._result(analysis, composed, draft, changes, draft_check, fallback=False)
+
+    def compose(self, analysis: Analysis) -> tuple[ComposedRewrite, RewriteCheck]:
+        """Our own rewrite: the first composed candidate that passes the checks."""
+        first: tuple[ComposedRewrite, RewriteCheck] | None = None
+        for index, candidate in enumerate(self.composer.candidates(analysis)):
+            if index >= MAX_COMPOSED_CANDIDATES:
+                break
+            result = self.check(analysis, candidate.text)
+            if result.passed:
+                return candidate, result
+            first = first or (candidate, result)
+        if first is None:  # the composer always yields at least one candidate; be safe anyway
+            raise RuntimeError("the composer produced no rewrite")
+        log.warning("rewrite: no composed candidate passed the checks (%s)", "; ".join(first[1].reasons))
+        return first
+
+    # ------------------------------------------------------------------ results
+    def _engine(self, *, fallback: bool, reason: str | None = None) -> EngineInfo:
+        return EngineInfo(backend=self.llm_name, model=self.llm_model, fallback=fallback, reason=reason)
+
+    def _unchanged(self, analysis: Analysis, note_name: str) -> RewriteResult:
+        return RewriteResult(
+            original=analysis.message,
+            analysis=analysis,
+            rewrite=analysis.message,
+            alternatives=[],
+            explanation=[],
+            unchanged=True,
+            note=self.prompts.get(note_name),
+            check=RewriteCheck(passed=True, reasons=[], similarity=None),
+            engine=self._engine(fallback=False),
+        )
+
+    def _result(
+        self,
+        analysis: Analysis,
+        composed: ComposedRewrite,
+        text: str,
+        changes: list[Change],
+        check: RewriteCheck,
+        *,
+        fallback: bool,
+        reason: str | None = None,
+    ) -> RewriteResult:
+        return RewriteResult(
+            original=analysis.message,
+            analysis=analysis,
+            rewrite=text,
+            alternatives=[alt for alt in composed.alternatives if alt.text != text],
+            explanation=changes,
+            unchanged=False,
+            note=composed.note,
+            check=check,
+            engine=self._engine(fallback=fallback, reason=reason),
+        )
+
+
+def changes_for_draft(analysis: Analysis, draft: str, composed: ComposedRewrite) -> list[Change]:
+    """Ties each flag to the sentence of a model's draft that does its job ("" when dropped)."""
+    parts = sentences(draft)
+    _, request_part = split_request(draft)
+    request = sentences(request_part)[0] if request_part else ""
+    feeling = next((s for s in parts if has_first_person_feeling(s)), parts[0] if parts else "")
+    ownership = next((s for s in parts if re.search(r"\b(sorry|you're right|my part|I apologi[sz]e)\b", s, re.I)), "")
+    pause = next((s for s in parts if re.search(r"\b(break|pause|breather)\b", s, re.I)), "")
+    breaking = wants_break(analysis)
+    why_by_kind = {change.flag_kind: change.why for change in composed.changes}
+    changes = []
+    for flag in analysis.flags:
+        after = {
+            "contempt": "",
+            "defensiveness": ownership,
+            "demand": pause if breaking else request,
+            "stonewalling": pause,
+            "flooding": pause or feeling,
+        }.get(flag.kind, feeling)
+        changes.append(Change(flag.kind, flag.text, after, why_by_kind.get(flag.kind) or flag.antidote or flag.why))
+    return changes

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Creates .venv and installs Softstart into it.
+#   bash scripts/install.sh          the service (embedded default: no LLM needed)
+#   bash scripts/install.sh --dev    plus the local llama.cpp model and everything the tests need
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dev=0
+for arg in "$@"; do
+  case "$arg" in
+    --dev) dev=1 ;;
+    *) echo "usage: bash scripts/install.sh [--dev]" >&2; exit 2 ;;
+  esac
+done
+
+python="${PYTHON:-python3}"
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+# torch first, with pip: on this machine pip finds the CPU build of 2.13.0 on disk; without it a resolver
+# would pull a newer torch with gigabytes of CUDA packages. uv then resolves the rest in seconds
+# (pip 23 backtracks for tens of minutes on the LangChain + Chroma set).
+.venv/bin/pip install --quiet --disable-pip-version-check "torch==2.13.0" "uv>=0.4"
+
+if [ "$dev" = 1 ]; then
+  # llama.cpp builds from source; AMX kernels segfault on these machines, so they are switched off.
+  .venv/bin/uv pip install --python .venv/bin/python \
+    -C "cmake.args=-DGGML_NATIVE=OFF;-DGGML_AVX2=ON;-DGGML_AVX512=ON;-DGGML_AMX_TILE=OFF;-DGGML_AMX_INT8=OFF;-DGGML_AMX_BF16=OFF" \
+    -e ".[local-llm,dev]"
+  # the browser tests drive Debian's Chromium (no browser download is possible here)
+  if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "warning: could not install chromium; the browser tests will fail" >&2
+  fi
+else
+  .venv/bin/uv pip install --python .venv/bin/python -e .
+fi
+echo "Softstart installed in .venv"
