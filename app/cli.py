@@ -137,6 +137,123 @@ def ask(
         console.print(f"[dim][{number}] {passage.title} — {passage.source} (score {passage.score:.2f})[/dim]")
 
 
+@app.command()
+def rewrite(
+    message: str = typer.Argument(..., help="The message you are about to send."),
+    context: Optional[str] = typer.Option(None, "--context", help="Your partner's last message, if you are answering one."),
+    role: str = typer.Option("unknown", "--role", help="pursuer, distancer or unknown."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Show the harsh spots of a message and a soft start-up (or break script) for it."""
+    from rich.text import Text
+
+    from app.coach import analyzer
+    from app.coach.rewriter import Rewriter
+    from app.knowledge.embeddings import MiniLMEmbedder
+    from app.prompts import PromptLibrary
+    from app.safety.resources import load_resources
+    from app.safety.screen import SafetyScreen
+    from app.services import build_llm
+
+    if not message.strip():
+        err.print("[red]The message is empty.[/red]")
+        raise typer.Exit(EXIT_USAGE)
+    if role not in ("pursuer", "distancer", "unknown"):
+        err.print("[red]--role must be pursuer, distancer or unknown.[/red]")
+        raise typer.Exit(EXIT_USAGE)
+    settings = _settings()
+    prompts = PromptLibrary(settings.prompts_dir)
+    safety = SafetyScreen(load_resources(settings.safety.region, settings.safety.resources_file), prompts)
+    screened = safety.screen(message)
+    if not screened.blocks_coaching and context:
+        screened = safety.screen(context)
+    if screened.blocks_coaching:
+        _show_safety(screened, as_json)
+        return
+    llm, _ = build_llm(settings)
+    rewriter = Rewriter(
+        analyze=analyzer.analyze, embedder=MiniLMEmbedder(settings.embedding_model_path), prompts=prompts, llm=llm,
+        llm_name=settings.llm.backend if llm is not None else "none", llm_model=settings.llm.model,
+    )
+    result = rewriter.rewrite(message, partner_message=context, sender_role=role)
+    analysis = result.analysis
+    if as_json:
+        _print_json(
+            {
+                "original": result.original,
+                "flags": [{"kind": f.kind, "span": list(f.span), "text": f.text, "why": f.why, "antidote": f.antidote} for f in analysis.flags],
+                "move": analysis.move,
+                "harshness": analysis.harshness,
+                "pattern": analysis.pattern,
+                "rewrite": result.rewrite,
+                "alternatives": [{"tone": a.tone, "text": a.text} for a in result.alternatives],
+                "unchanged": result.unchanged,
+                "note": result.note,
+                "engine": result.engine.__dict__,
+            }
+        )
+        return
+    highlighted = Text(message)
+    for flag in analysis.flags:
+        highlighted.stylize("bold red underline", *flag.span)
+    console.print(highlighted)
+    for flag in analysis.flags:
+        console.print(f"  [red]{flag.kind}[/red] “{flag.text}”: {flag.why} [dim]Try: {flag.antidote}[/dim]")
+    if analysis.pattern:
+        console.print(f"\n[bold]Pattern[/bold] ({analysis.move}): {analysis.pattern}")
+    if result.unchanged:
+        console.print(f"\n[green]{result.note}[/green]")
+        return
+    console.print(f"\n[bold green]Try instead:[/bold green] {result.rewrite}")
+    for alternative in result.alternatives:
+        console.print(f"  [dim]{alternative.tone}:[/dim] {alternative.text}")
+
+
+@eval_app.command("analyzer")
+def eval_analyzer(
+    messages: Optional[Path] = typer.Option(None, help="Labelled messages (JSON Lines); default: tests/data/messages.jsonl."),
+    paradetox: Optional[Path] = typer.Option(None, help="ParaDetox 'you'-directed CSV (toxic_comment, civil_comment)."),
+    misses: bool = typer.Option(False, help="List the labelled messages the analyzer got wrong."),
+) -> None:
+    """Per-kind precision/recall, harsh-vs-not accuracy and F1, move accuracy."""
+    from app.coach import evaluate_analyzer
+
+    argv = [*(["--messages", str(messages)] if messages else []), *(["--paradetox", str(paradetox)] if paradetox else []), *(["--misses"] if misses else [])]
+    raise typer.Exit(evaluate_analyzer.main(argv))
+
+
+@eval_app.command("rewrite")
+def eval_rewrite(
+    jsonl: Optional[Path] = typer.Option(None, help="Labelled messages (JSON Lines); default: tests/data/messages.jsonl."),
+    csv: Optional[Path] = typer.Option(None, help="A CSV of harsh messages, e.g. ParaDetox's 'you'-directed rows."),
+    column: str = typer.Option("toxic_comment", help="The CSV column holding the text."),
+) -> None:
+    """Share of rewrites passing the checks, meaning preservation, gentle messages changed; plus the analyzer figures."""
+    from app.coach import evaluate_analyzer, evaluate_rewriter
+
+    _settings()
+    evaluate_analyzer.main([*(["--messages", str(jsonl)] if jsonl else []), *(["--paradetox", str(csv)] if csv else [])])
+    argv = [*(["--jsonl", str(jsonl)] if jsonl else []), *(["--csv", str(csv), "--column", column] if csv else [])]
+    if csv and not jsonl:
+        argv = ["--csv", str(csv), "--column", column, "--jsonl", str(evaluate_rewriter.DEFAULT_DATASET)]
+    raise typer.Exit(evaluate_rewriter.main(argv))
+
+
+@eval_app.command("safety")
+def eval_safety(
+    ours: Optional[Path] = typer.Option(None, help="Our cases (JSON Lines); default: tests/data/safety_cases.jsonl."),
+    sst: Optional[Path] = typer.Option(None, help="SimpleSafetyTests CSV (self-harm and violence subset)."),
+    xstest: Optional[Path] = typer.Option(None, help="XSTest prompts CSV."),
+    quiet: bool = typer.Option(False, help="Figures only, no case ids."),
+) -> None:
+    """Recall on crisis sets, false positives on safe prompts, must-catch recall on our set."""
+    from app.safety import evaluate
+
+    ours = ours or Path(__file__).resolve().parents[1] / "tests" / "data" / "safety_cases.jsonl"
+    argv = ["--ours", str(ours), *(["--sst", str(sst)] if sst else []), *(["--xstest", str(xstest)] if xstest else []), *(["--quiet"] if quiet else [])]
+    raise typer.Exit(evaluate.main(argv))
+
+
 def _show_safety(screened, as_json: bool) -> None:
     if as_json:
         _print_json({"safety": {"level": screened.level, "kind": screened.kind, "message": screened.message, "resources": [r.__dict__ for r in screened.resources]}})

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     chunk_size: int = Field(900, gt=100)
     chunk_overlap: int = Field(120, ge=0)
     retrieval_k: int = Field(4, gt=0, le=20)
-    relevance_threshold: float = Field(0.35, ge=-1, le=1, description="Cosine similarity below which a passage does not count as relevant.")
+    relevance_threshold: float = Field(0.28, ge=-1, le=1, description="Cosine similarity below which a passage does not count as relevant.")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file in data_dir.")
     redis_url: str | None = Field(None, description="Redis URL for shared rate limits; default: in-memory.")
     rate_limit_per_minute: int = Field(120, ge=0, description="Requests per client per minute; 0 disables.")

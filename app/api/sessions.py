@@ -69,8 +69,13 @@ class StateOut(BaseModel):
     flooded: bool = Field(examples=[False])
     wants: list[str] = Field(examples=[["connection", "to be heard"]], description="Most recent first.")
     turn: int = Field(examples=[3])
-    summary: str = Field(description="The coach's running summary of the conversation (written by our code).")
     techniques_offered: list[str] = Field(examples=[["self_check", "time_out"]], description="Technique ids, oldest first.")
+
+
+class MemoryOut(BaseModel):
+    summary: str = Field(description="The coach's running summary of the conversation (written by our code).")
+    remembered_messages: int = Field(examples=[6], description="Earlier messages this turn drew on word for word.")
+    context_chars: int = Field(examples=[2400], description="Size of the summary plus remembered messages (bounded).")
 
 
 class FlagOut(BaseModel):
@@ -134,7 +139,13 @@ class TurnOut(BaseModel):
         description="How the coach read the message: sharing, a drafted message, a question, a request about the coach, or stopped by the safety screen."
     )
     technique: str | None = Field(None, description="The technique offered this turn (id).")
+    script: str | None = Field(None, description="A break script the user could say, when the coach suggests a break.")
+    composition: list[str] = Field(
+        examples=[["reflect", "move", "partner_view", "step"]],
+        description="What the reply does, in order (reflect, move, partner_view, step, script, rewrite, answer, check_in, ...).",
+    )
     state: StateOut
+    memory: MemoryOut
     analysis: AnalysisOut | None = Field(None, description="null when the safety screen stopped the turn.")
     rewrite: RewriteOut | None = Field(None, description="Only when the message contained a draft for the partner.")
     sources: list[SourceOut]
@@ -214,6 +225,8 @@ def turn_out(exchange: Exchange) -> TurnOut:
         reply=message_out(exchange.reply),
         intent=turn.intent,
         technique=turn.technique,
+        script=turn.script,
+        composition=list(turn.composition),
         state=StateOut(
             role=state.role,
             role_evidence=list(state.role_evidence),
@@ -222,8 +235,10 @@ def turn_out(exchange: Exchange) -> TurnOut:
             flooded=state.flooded,
             wants=list(state.wants),
             turn=state.turn,
-            summary=turn.summary,
             techniques_offered=[entry["id"] for entry in state.techniques],
+        ),
+        memory=MemoryOut(
+            summary=turn.summary, remembered_messages=turn.remembered_messages, context_chars=turn.context_chars
         ),
         analysis=analysis,
         rewrite=rewrite,

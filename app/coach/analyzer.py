@@ -63,8 +63,14 @@ LEXICON_KIND_ORDER = ("contempt", "criticism", "defensiveness", "stonewalling", 
 
 SENTENCE_END = ".!?\n"
 CLAUSE_BREAK_RE = re.compile(r"[.!?;,:\n]|\b(?:but|though|although|except)\b")
-YES_NO_QUESTION_RE = re.compile(r"^\s*(?:so |and |but |hey |um |oh )?(?:do|does|did|are|is|have|has|will|would|can|could|should|were|was)\s+you\b")
-POLITE_REQUEST_RE = re.compile(r"^\s*(?:hey |hi |babe |love |honey |so )?(?:,\s*)?(?:can|could|would|will|wouldnt|do you mind|would you mind|is it ok if|any chance)\b|\bwhen you (?:can|get a (?:chance|sec|minute)|have a (?:sec|minute))\b")
+YES_NO_QUESTION_RE = re.compile(
+    r"^\s*(?:so |and |but |hey |um |oh )?(?:do|does|did|are|is|have|has|will|would|can|could|should|were|was)\s+you\b"
+)
+POLITE_REQUEST_RE = re.compile(
+    r"^\s*(?:hey |hi |babe |love |honey |so )?(?:,\s*)?"
+    r"(?:can|could|would|will|wouldnt|do you mind|would you mind|is it ok if|any chance)\b"
+    r"|\bwhen you (?:can|get a (?:chance|sec|minute)|have a (?:sec|minute))\b"
+)
 WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\u2019]*")
 REPEATED_PUNCT_RE = re.compile(r"[!?]{2,}|(?:[!?]\s){2,}[!?]")
 SHORT_SENTENCE_WORDS = 6
@@ -108,6 +114,20 @@ class ConflictAnalyzer:
     def __init__(self, lexicon: AnalyzerLexicon, templates: PatternTemplates):
         self.lexicon = lexicon
         self.templates = templates
+        # Index the patterns by the literals they require: per message we test each literal once
+        # and then only try the patterns whose literal is present (plus those without one).
+        self._literals = tuple(
+            sorted({lit for rules in lexicon.kinds.values() for p in rules.patterns for lit in p.required})
+        )
+        self._unconditional: dict[str, list[int]] = {}
+        self._by_literal: dict[str, dict[str, list[int]]] = {}
+        for kind, rules in lexicon.kinds.items():
+            self._unconditional[kind] = [i for i, p in enumerate(rules.patterns) if not p.required]
+            index: dict[str, list[int]] = {}
+            for i, p in enumerate(rules.patterns):
+                for literal in p.required:
+                    index.setdefault(literal, []).append(i)
+            self._by_literal[kind] = index
 
     # ------------------------------------------------------------------ public
     def analyze(self, message: str, context: AnalysisContext | None = None) -> Analysis:
@@ -139,6 +159,7 @@ class ConflictAnalyzer:
             return self._calm(message, language_supported=True, topic=topic, need=need)
         move, evidence, lead = self._move(flags, context)
         flooded = any(f.kind == "flooding" for f in flags)
+        log.debug("analysed a message: %d flags, move %s, topic %s", len(flags), move, topic)  # no text
         return Analysis(
             message=message,
             flags=flags,
@@ -158,13 +179,17 @@ class ConflictAnalyzer:
         has_return_promise = bool(self.lexicon.return_promise.search(text))
         found: list[_Found] = []
         complaint_spans: list[tuple[int, int]] = []  # normalised spans of criticism etc., for absolutes
+        present = {literal for literal in self._literals if literal in text}
+        memo: dict = {}
         for kind in LEXICON_KIND_ORDER:
             rules = self.lexicon.kinds.get(kind)
             if rules is None:
                 continue
-            for pattern in rules.patterns:
-                if not pattern.may_match(text):
-                    continue
+            candidates = set(self._unconditional[kind])
+            index = self._by_literal[kind]
+            for literal in present:
+                candidates.update(index.get(literal, ()))
+            for pattern in (rules.patterns[i] for i in sorted(candidates)):
                 for match in pattern.regex.finditer(text):
                     if "span" in pattern.regex.groupindex and match.group("span") is not None:
                         a, b = match.span("span")
@@ -172,7 +197,9 @@ class ConflictAnalyzer:
                         a, b = match.span()
                     if b <= a or not text[a:b].strip():
                         continue
-                    if self._vetoed(pattern, text, match.start(), match.end(), has_return_promise, complaint_spans):
+                    if self._vetoed(
+                        pattern, text, match.start(), match.end(), has_return_promise, complaint_spans, memo
+                    ):
                         continue
                     start, end = _trim_span(message, *norm.original_span(a, b))
                     if end <= start:
@@ -190,28 +217,49 @@ class ConflictAnalyzer:
         end: int,
         has_return_promise: bool,
         complaint_spans: list[tuple[int, int]],
+        memo: dict,
     ) -> bool:
+        """Whether a guard of ``pattern`` vetoes the match ``text[start:end]``.
+
+        ``memo`` caches marker searches per clause/sentence for one message (they are the costly part).
+        """
         if pattern.break_ok and has_return_promise:
             return True
+        if not (
+            pattern.praise_guard
+            or pattern.playful_guard
+            or pattern.question_guard
+            or pattern.polite_guard
+            or pattern.needs_complaint
+        ):
+            return False
+
+        def marker(name: str, left: int, right: int) -> bool:
+            key = (name, left, right)
+            if key not in memo:
+                memo[key] = bool(getattr(self.lexicon, name).search(text, left, right))
+            return memo[key]
+
+        def praise(left: int, right: int) -> bool:
+            return marker("positive_markers", left, right) and not marker("negative_markers", left, right)
+
         c_left, c_right = _bounds(text, start, end, CLAUSE_BREAK_RE)
-        clause = text[c_left:c_right]
         s_left, s_right = _bounds(text, start, end, SENTENCE_END)
         sentence = text[s_left:s_right]
-        negative_sentence = bool(self.lexicon.negative_markers.search(sentence))
-        if pattern.praise_guard and (self._reads_as_praise(clause) or self._reads_as_praise(sentence)):
+        if pattern.praise_guard and (praise(c_left, c_right) or praise(s_left, s_right)):
             return True
-        if pattern.playful_guard and self.lexicon.playful_markers.search(sentence):
+        if pattern.playful_guard and marker("playful_markers", s_left, s_right):
             rest = text[s_left:start] + " " + text[end:s_right]
             if not self.lexicon.negative_markers.search(rest):
                 return True
         if pattern.question_guard and sentence.rstrip().endswith("?") and YES_NO_QUESTION_RE.match(sentence):
-            if not negative_sentence:
+            if not marker("negative_markers", s_left, s_right):
                 return True
         if pattern.polite_guard and POLITE_REQUEST_RE.search(sentence) and "!" not in sentence:
             return True
         if pattern.needs_complaint:
             overlaps = any(a < c_right and b > c_left for a, b in complaint_spans)
-            if not overlaps and not self.lexicon.negative_markers.search(clause):
+            if not overlaps and not marker("negative_markers", c_left, c_right):
                 return True
         return False
 
@@ -422,7 +470,7 @@ class ConflictAnalyzer:
         best: tuple[int, int] | None = None  # (hits, -order)
         best_topic = None
         for order, topic in enumerate(self.lexicon.topics):
-            hits = sum(1 for _ in topic.keywords.finditer(normalized_text))
+            hits = sum(len(m.group(0)) for m in topic.keywords.finditer(normalized_text))  # longer phrases weigh more
             if hits and (best is None or (hits, -order) > best):
                 best = (hits, -order)
                 best_topic = topic

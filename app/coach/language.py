@@ -52,7 +52,10 @@ class _Builder:
 
 def _char_level(message: str) -> NormalizedText:
     """Lower-case; drop in-word apostrophes (straight or curly); fold whitespace runs and elongations."""
-    out = _Builder()
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    emit_char, emit_start, emit_end = chars.append, starts.append, ends.append
     i = 0
     n = len(message)
     while i < n:
@@ -61,7 +64,9 @@ def _char_level(message: str) -> NormalizedText:
             j = i
             while j < n and message[j].isspace():
                 j += 1
-            out.add("\n" if "\n" in message[i:j] else " ", i, j)
+            emit_char("\n" if "\n" in message[i:j] else " ")
+            emit_start(i)
+            emit_end(j)
             i = j
             continue
         if ch in APOSTROPHES or ch == "'":
@@ -69,32 +74,28 @@ def _char_level(message: str) -> NormalizedText:
             # elsewhere it is a quote mark ('busy') and becomes '"'
             before = message[i - 1] if i > 0 else " "
             after = message[i + 1] if i + 1 < n else " "
-            if before.isalpha() and after.isalpha():
-                i += 1
-                continue
-            out.add('"', i, i + 1)
+            if not (before.isalpha() and after.isalpha()):
+                emit_char('"')
+                emit_start(i)
+                emit_end(i + 1)
             i += 1
             continue
-        mapped = QUOTES.get(ch) or DASHES.get(ch)
-        if mapped is not None:
-            out.add(mapped, i, i + 1)
-            i += 1
-            continue
-        low = ch.lower()
-        if len(low) != 1:  # e.g. 'İ' lowers to two code points; keep one
+        low = QUOTES.get(ch) or DASHES.get(ch) or ch.lower()
+        if len(low) != 1 and ch not in DASHES:  # e.g. 'İ' lowers to two code points; keep one
             low = low[0]
+        j = i + 1
         # "sooo" -> "so", "whyyyy" -> "why": three or more of one letter fold to one
         if low.isalpha():
-            j = i + 1
             while j < n and message[j].lower() == low:
                 j += 1
-            if j - i >= 3:
-                out.add(low, i, j)
-                i = j
-                continue
-        out.add(low, i, i + 1)
-        i += 1
-    return out.build()
+            if j - i < 3:
+                j = i + 1
+        for piece in low:
+            emit_char(piece)
+            emit_start(i)
+            emit_end(j)
+        i = j
+    return NormalizedText("".join(chars), tuple(starts), tuple(ends))
 
 
 def _respell(base: NormalizedText, respellings: Mapping[str, str]) -> NormalizedText:

@@ -32,6 +32,9 @@ FLAG_KINDS: tuple[FlagKind, ...] = (
 )
 
 MACRO_RE = re.compile(r"%([A-Z_]+)%")
+PATTERN_OPTIONS = frozenset(
+    {"re", "praise_guard", "question_guard", "polite_guard", "break_ok", "needs_complaint", "playful_guard"}
+)
 SECTION_RE = re.compile(r"^##\s+([a-z0-9_]+)\s*$", re.MULTILINE)
 
 
@@ -51,9 +54,6 @@ class KindPattern:
     needs_complaint: bool = False
     playful_guard: bool = False
     required: tuple[str, ...] = ()  # the text must contain one of these for the regex to match
-
-    def may_match(self, text: str) -> bool:
-        return not self.required or any(literal in text for literal in self.required)
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ def _kind_pattern(entry: Any, macros: Mapping[str, str], where: str) -> KindPatt
             needs_complaint=bool(entry.get("needs_complaint", False)),
             playful_guard=bool(entry.get("playful_guard", False)),
         )
-        unknown = set(entry) - {"re", "praise_guard", "question_guard", "polite_guard", "break_ok", "needs_complaint", "playful_guard"}
+        unknown = set(entry) - PATTERN_OPTIONS
         if unknown:
             raise LexiconError(f"unknown options {sorted(unknown)} in {where}")
     raise LexiconError(f"pattern entry in {where} must be a string or a mapping with 're'")

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from app.api.rewrite import RewriteResponse
+
+FIRST_PERSON_FEELING = re.compile(r"\bi(?:'ve| have)? (?:been )?feel|\bi'm feeling|\bi feel|\bi get (?:anxious|worried|lonely)")
+
+
+def break_minutes(text: str) -> list[int]:
+    minutes = [int(m) for m in re.findall(r"(\d+)[- ]minute", text)]
+    if "twenty" in text:
+        minutes.append(20)
+    if "half an hour" in text:
+        minutes.append(30)
+    return minutes
 
 
 def rewrite(client, message, **extra):
@@ -23,7 +36,8 @@ def test_pursuing_message_gets_flags_with_spans_and_a_soft_startup(client):
     assert "absolute" in kinds or "criticism" in kinds
     assert not body.unchanged and body.rewrite and body.rewrite != message
     lowered = body.rewrite.lower()
-    assert lowered.startswith("i ") or " i feel" in lowered or "i'm" in lowered
+    assert FIRST_PERSON_FEELING.search(lowered)
+    assert "?" in lowered or "could you" in lowered or "would you" in lowered  # a request
     assert "text" in lowered or "hear from you" in lowered
     assert "never" not in lowered and "do you even care" not in lowered
     assert {a.tone for a in body.alternatives} >= {"brief", "name_the_pattern"}
@@ -36,7 +50,7 @@ def test_withdrawing_message_gets_a_break_script(client):
     body = rewrite(client, "Whatever. I'm done talking about this.")
     assert body.move == "withdraw"
     text = body.rewrite.lower()
-    assert "20" in text or "twenty" in text
+    assert break_minutes(text) and min(break_minutes(text)) >= 20
     assert "break" in text or "pause" in text
     assert "come back" in text or "i'll come" in text or "find you" in text or "pick this up" in text
 

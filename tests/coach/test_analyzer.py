@@ -227,7 +227,7 @@ def test_move(message, move):
 
 
 def test_sender_role_breaks_a_tie_between_reaching_and_retreating():
-    message = "You're so selfish. It's not my fault."
+    message = "You never help. It's not my fault."  # criticism + absolute weigh as much as defensiveness
     assert analyze(message, AnalysisContext(sender_role="pursuer")).move == "pursue"
     assert analyze(message, AnalysisContext(sender_role="distancer")).move == "withdraw"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
-import threading
-from concurrent.futures import ThreadPoolExecutor
+import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from app.store.models import ChatMessage, ChatSession, metadata
 from app.store.repository import SessionStore
 
 TABLES = {"chat_sessions", "chat_messages"}
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def head_revision() -> str:
@@ -81,19 +82,43 @@ def test_upgrading_twice_is_a_no_op(fresh_database_url: str, fresh_engine: Engin
     assert [m.text for m in store.list_messages(session.id)] == ["still here?"]
 
 
-def test_concurrent_upgrades_all_succeed(fresh_database_url: str, fresh_engine: Engine):
-    starters = 4
-    start = threading.Barrier(starters)
+# A start-up that waits for "go" once imported, so that the processes really overlap.
+START_UP = """
+import sys
+from app.store.db import upgrade_database
+print("ready", flush=True)
+sys.stdin.readline()
+upgrade_database(sys.argv[1])
+"""
 
-    def start_up(_: int) -> None:
-        start.wait()
-        upgrade_database(fresh_database_url)  # each with its own engine, like separate processes
 
-    with ThreadPoolExecutor(max_workers=starters) as pool:
-        list(pool.map(start_up, range(starters)))
+def test_two_processes_starting_at_once_both_upgrade_cleanly(fresh_database_url: str, fresh_engine: Engine):
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", START_UP, fresh_database_url],
+            cwd=REPO_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        for process in processes:
+            process.stdout.readline()  # "ready" (or "" if it died: communicate() shows why)
+        for process in processes:
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        outcomes = [process.communicate(timeout=120) for process in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
 
+    assert [process.returncode for process in processes] == [0, 0], "\n".join(err for _, err in outcomes)
     assert stored_revisions(fresh_engine) == [head_revision()]
-    assert TABLES <= set(inspect(fresh_engine).get_table_names())
 
 
 def test_the_models_match_the_migrated_schema(fresh_engine: Engine):

@@ -32,6 +32,7 @@ class Part:
 
     template: str
     paragraph: int
+    label: str  # what the part does: reflect, move, partner_view, step, script, rewrite, answer, ...
     values: Mapping[str, str] = field(default_factory=dict)
     verbatim: bool = False  # ``template`` is literal text (a rewrite, an answer), not a template name
 
@@ -40,6 +41,7 @@ class Part:
 class ComposedReply:
     text: str
     picks: dict[str, int]  # template -> variant number used
+    composition: list[str]  # the parts' labels, in order
 
 
 def partner_words(pronoun: str | None) -> dict[str, str]:
@@ -73,6 +75,7 @@ class ReplyComposer:
     def compose(self, parts: Sequence[Part], picker: VariantPicker, voice: Mapping[str, str]) -> ComposedReply:
         paragraphs: dict[int, list[str]] = {}
         picks: dict[str, int] = {}
+        composition: list[str] = []
         for part in parts:
             if part.verbatim:
                 text = part.template
@@ -84,8 +87,15 @@ class ReplyComposer:
             text = text.strip()
             if text:
                 paragraphs.setdefault(part.paragraph, []).append(text)
+                composition.append(part.label)
         body = "\n\n".join(_join_sentences(paragraphs[key]) for key in sorted(paragraphs))
-        return ComposedReply(text=body, picks=picks)
+        return ComposedReply(text=body, picks=picks, composition=composition)
+
+    def variant(self, template: str, picker: VariantPicker, voice: Mapping[str, str]) -> tuple[str, int]:
+        """One variant of ``template``, filled (and its number)."""
+        variants = self.prompts.variants(template)
+        number = picker.pick(template, len(variants))
+        return self.prompts.fill(variants[number], **voice).strip(), number
 
 
 def _join_sentences(pieces: list[str]) -> str:

@@ -15,6 +15,8 @@ from app.coach.chat.state import ConversationState
 from app.coach.chat.techniques import Technique
 
 CHECK_IN, FEELING, STEP, BLOCK, AFTER = range(5)
+MOVE_EVERY = 3  # name the move at most every third turn (unless things are heating up)
+BREAK_TECHNIQUES = frozenset({"time_out", "time_out_for_space"})
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class TurnFacts:
     intent: str  # share | draft | question | meta
     technique: Technique | None
     after_safety_stop: bool = False  # the previous turn was stopped by the safety screen
-    script: str | None = None  # a break script for this moment (from the rewriter)
+    script: str | None = None  # a break script for this moment
     rewrite: str | None = None  # draft turns: the softer message
     rewrite_unchanged: bool = False
     rewrite_is_break: bool = False
@@ -54,9 +56,6 @@ def reflection_template(facts: TurnFacts) -> str:
     if "life_change" in marks:
         return "chat_reflect_change"
     return "chat_reflect_general"
-
-
-MOVE_EVERY = 3  # name the move at most every third turn: a coach does not repeat it each time
 
 
 def move_template(facts: TurnFacts) -> str | None:
@@ -97,57 +96,53 @@ def plan(facts: TurnFacts) -> list[Part]:
 
 
 def _check_in(facts: TurnFacts) -> list[Part]:
-    return [Part("chat_after_safety", CHECK_IN)] if facts.after_safety_stop else []
+    return [Part("chat_after_safety", CHECK_IN, "check_in")] if facts.after_safety_stop else []
 
 
 def _step(facts: TurnFacts) -> list[Part]:
     if facts.technique is None:
-        return [Part("chat_ask_more", STEP)]
-    parts = [Part(facts.technique.template, STEP)]
-    if facts.technique.id in ("time_out", "time_out_for_space"):
-        if facts.script:
-            parts.append(Part("chat_break_script_intro", BLOCK))
-            parts.append(Part(f"“{facts.script}”", BLOCK, verbatim=True))
-        else:
-            parts.append(Part("chat_break_script_default", BLOCK))
+        return [Part("chat_ask_more", STEP, "question_back")]
+    parts = [Part(facts.technique.template, STEP, "step")]
+    if facts.technique.id in BREAK_TECHNIQUES and facts.script:
+        parts.append(Part("chat_break_script_intro", BLOCK, "script_intro"))
+        parts.append(Part(f"“{facts.script}”", BLOCK, "script", verbatim=True))
     return parts
 
 
 def _coaching_plan(facts: TurnFacts) -> list[Part]:
     parts = _check_in(facts)
     if facts.intent == "meta":
-        parts.append(Part("chat_meta_redirect", FEELING))
+        parts.append(Part("chat_meta_redirect", FEELING, "redirect"))
         return parts + _step(facts)
-    parts.append(Part(reflection_template(facts), FEELING))
+    parts.append(Part(reflection_template(facts), FEELING, "reflect"))
     move = move_template(facts)
     if move:
-        parts.append(Part(move, FEELING))
+        parts.append(Part(move, FEELING, "move"))
     view = partner_view_template(facts)
     if view:
-        parts.append(Part(view, FEELING))
+        parts.append(Part(view, FEELING, "partner_view"))
     return parts + _step(facts)
 
 
 def _draft_plan(facts: TurnFacts) -> list[Part]:
     parts = _check_in(facts)
     if facts.rewrite_unchanged or not facts.rewrite:
-        parts.append(Part("chat_draft_unchanged", FEELING))
-        step = facts.technique if facts.technique and not facts.technique.for_intent else None
-        if step is not None:
-            parts.append(Part(step.template, STEP))
+        parts.append(Part("chat_draft_unchanged", FEELING, "draft_verdict"))
+        if facts.technique is not None:
+            parts.append(Part(facts.technique.template, STEP, "step"))
         return parts
     intro = "chat_draft_intro_break" if facts.rewrite_is_break else "chat_draft_intro"
-    parts.append(Part(intro, FEELING))
-    parts.append(Part(f"“{facts.rewrite}”", BLOCK, verbatim=True))
+    parts.append(Part(intro, FEELING, "draft_intro"))
+    parts.append(Part(f"“{facts.rewrite}”", BLOCK, "rewrite", verbatim=True))
     if facts.technique is not None:
-        parts.append(Part(facts.technique.template, AFTER))
+        parts.append(Part(facts.technique.template, AFTER, "why_it_helps"))
     return parts
 
 
 def _question_plan(facts: TurnFacts) -> list[Part]:
     parts = _check_in(facts)
-    parts.append(Part("chat_question_intro", FEELING))
-    parts.append(Part(facts.answer or "", BLOCK, verbatim=True))
+    parts.append(Part("chat_question_intro", FEELING, "question_intro"))
+    parts.append(Part(facts.answer or "", BLOCK, "answer", verbatim=True))
     if facts.technique is not None and facts.state.flooded:
-        parts.append(Part(facts.technique.template, AFTER))
+        parts.append(Part(facts.technique.template, AFTER, "step"))
     return parts

@@ -22,7 +22,7 @@ from app.coach.chat.composer import Part, ReplyComposer, VariantPicker, partner_
 from app.coach.chat.intents import Intent, classify
 from app.coach.chat.llm_writer import SYSTEM_PROMPT, USER_PROMPT, ChatLLMError, ChatLLMWriter, WriterInput
 from app.coach.chat.memory import ConversationMemory, summarise
-from app.coach.chat.planner import BLOCK, TurnFacts, plan
+from app.coach.chat.planner import BLOCK, BREAK_TECHNIQUES, TurnFacts, plan
 from app.coach.chat.signals import CueBook, Signals
 from app.coach.chat.state import ConversationState, note_safety, note_technique, note_variants, observe
 from app.coach.chat.techniques import Moment, Technique, TechniqueCatalogue
@@ -33,7 +33,7 @@ from app.prompts import PromptLibrary
 
 log = logging.getLogger(__name__)
 
-BREAK_TECHNIQUES = frozenset({"time_out", "time_out_for_space"})
+DEFAULT_SCRIPT = "chat_break_script_default"
 HARSH_FLAGS = frozenset({"criticism", "contempt"})
 
 
@@ -95,6 +95,8 @@ class ChatCoach:
                 intent="safety",
                 safety=screened,
                 engine=EngineInfo(backend="none", model=None, fallback=False, reason="safety screen"),
+                composition=["safety_message"],
+                remembered_messages=len(memory.recent),
                 context_chars=memory.context_chars,
             )
 
@@ -112,9 +114,14 @@ class ChatCoach:
         rewrite_is_break = bool(rewrite and not rewrite.unchanged and wants_break(rewrite.analysis))
 
         technique = self._choose(intent, new_state, signals, analysis, rewrite, rewrite_is_break)
-        script = None
-        if technique is not None and technique.id in BREAK_TECHNIQUES and intent.kind == "share" and wants_break(analysis):
-            script = self._break_script(message, new_state)
+        picker = VariantPicker(seed, new_state.turn, new_state.used_variants)
+        voice = partner_words(new_state.partner)
+        script, script_pick = None, {}
+        if technique is not None and technique.id in BREAK_TECHNIQUES and intent.kind in ("share", "meta"):
+            script = self._break_script(message, new_state, analysis)
+            if script is None:
+                script, number = self.composer.variant(DEFAULT_SCRIPT, picker, voice)
+                script_pick = {DEFAULT_SCRIPT: number}
 
         facts = TurnFacts(
             state=new_state,
@@ -122,20 +129,18 @@ class ChatCoach:
             intent=intent.kind,
             technique=technique,
             after_safety_stop=after_safety_stop,
-            script=script.rewrite if script else None,
+            script=script,
             rewrite=rewrite.rewrite if rewrite else None,
             rewrite_unchanged=bool(rewrite and rewrite.unchanged),
             rewrite_is_break=rewrite_is_break,
             answer=answer.answer if answer else None,
         )
         parts = plan(facts)
-        picker = VariantPicker(seed, new_state.turn, new_state.used_variants)
-        voice = partner_words(new_state.partner)
         composed = self.composer.compose(parts, picker, voice)
 
         if technique is not None:
             new_state = note_technique(new_state, technique.id)
-        new_state = note_variants(new_state, composed.picks)
+        new_state = note_variants(new_state, {**composed.picks, **script_pick})
         new_state = replace(new_state, last_intent=intent.kind)
         summary = summarise(new_state, self.techniques, self.topic_labels)
 
@@ -161,6 +166,9 @@ class ChatCoach:
             rewrite=rewrite,
             sources=sources,
             technique=technique.id if technique else None,
+            script=script,
+            composition=composed.composition,
+            remembered_messages=len(memory.recent),
             context_chars=memory.context_chars,
         )
 
@@ -180,7 +188,7 @@ class ChatCoach:
         if intent.kind == "draft" and rewrite is not None and not rewrite.unchanged:
             moment_intent = "draft_break" if rewrite_is_break else "draft"
         elif intent.kind == "draft":
-            moment_intent = "share"  # an already gentle draft: a normal next step
+            moment_intent = "draft_unchanged"  # an already gentle draft: what to do after sending it
         moment = Moment(
             state=state,
             marks=signals.marks,
@@ -198,11 +206,14 @@ class ChatCoach:
             log.warning("chat: the rewriter failed (%s); coaching without a rewrite", type(exc).__name__)
             return None
 
-    def _break_script(self, message: str, state: ConversationState) -> RewriteResult | None:
-        result = self._rewrite(message, state)
-        if result is None or result.unchanged or not result.check.passed:
+    def _break_script(self, message: str, state: ConversationState, analysis: Analysis) -> str | None:
+        """The user's own words turned into a break script by the rewriter, when they are withdrawing."""
+        if not wants_break(analysis):
             return None
-        return result
+        result = self._rewrite(message, state)
+        if result is None or result.unchanged or not result.check.passed or not wants_break(result.analysis):
+            return None
+        return result.rewrite
 
     def _answer(self, question: str | None):
         if not question or self.answerer is None:

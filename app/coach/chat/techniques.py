@@ -25,6 +25,7 @@ MAX_PASSAGE_CHARS = 600
 ESCALATED = 0.45
 CALM_ENOUGH = 0.55
 LONG_SESSION_TURNS = 10
+DRAFT_INTENTS = frozenset({"draft", "draft_break", "draft_unchanged"})
 BREAK_MEMORY = 4  # turns during which an offered break counts as recent
 BREAK_IDS = ("time_out", "time_out_for_space", "more_time", "break_script")
 
@@ -36,7 +37,7 @@ class Moment:
     state: ConversationState
     marks: frozenset[str]  # cue marks of this message
     flag_kinds: frozenset[str]  # analyzer flags of this message
-    intent: str  # share | draft | question | meta (draft_break for a break script)
+    intent: str  # share | question | meta, or draft | draft_break | draft_unchanged
 
 
 Condition = Callable[[Moment], bool]
@@ -91,8 +92,8 @@ class Technique:
     for_intent: str | None = None
 
     def fits(self, moment: Moment) -> bool:
-        if self.for_intent is not None:
-            return moment.intent == self.for_intent
+        if self.for_intent is not None and moment.intent != self.for_intent:
+            return False
         return all(CONDITIONS[name](moment) for name in self.when) and not any(
             CONDITIONS[name](moment) for name in self.unless
         )
@@ -140,7 +141,7 @@ class TechniqueCatalogue:
 
     def choose(self, moment: Moment) -> Technique | None:
         """The best-fitting technique that was not offered too recently (never last turn's again)."""
-        fitting = [t for t in self.techniques if t.fits(moment)]
+        fitting = [t for t in self.techniques if t.fits(moment) and (t.for_intent is not None) == (moment.intent in DRAFT_INTENTS)]
         fitting.sort(key=lambda t: (-t.priority, moment.state.times_offered(t.id)))
         last = moment.state.last_technique
         if fitting and fitting[0].for_intent:  # a draft's own technique is always the one

@@ -37,6 +37,9 @@ class CoachTurn:
     rewrite: RewriteResult | None = None
     sources: list[TurnSource] = field(default_factory=list)
     technique: str | None = None
+    script: str | None = None  # a break script offered this turn, words the user could say
+    composition: list[str] = field(default_factory=list)  # what the reply does, in order: reflect, move, ...
+    remembered_messages: int = 0  # earlier messages the turn drew on verbatim
     context_chars: int = 0  # size of the summary + remembered messages this turn drew on
 
     def meta(self) -> dict[str, Any]:
@@ -44,6 +47,7 @@ class CoachTurn:
         return {
             "intent": self.intent,
             "technique": self.technique,
+            "composition": list(self.composition),
             "sources": [{"kind": s.kind, "title": s.title, "source_id": s.source_id, "section": s.section} for s in self.sources],
             "safety": {"level": self.safety.level, "kind": self.safety.kind},
             "engine": {
