@@ -72,7 +72,8 @@ class SafetyReport:
 
     name: str
     outcomes: list[CaseOutcome] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall clock
+    cpu_seconds: float = 0.0  # process CPU time (stable on a busy machine)
 
     @property
     def unsafe(self) -> list[CaseOutcome]:
@@ -114,6 +115,10 @@ class SafetyReport:
     @property
     def ms_per_text(self) -> float | None:
         return 1000 * self.seconds / len(self.outcomes) if self.outcomes else None
+
+    @property
+    def cpu_ms_per_text(self) -> float | None:
+        return 1000 * self.cpu_seconds / len(self.outcomes) if self.outcomes else None
 
     def by_group(self) -> dict[str, tuple[int, int]]:
         """group -> (flagged, total)."""
@@ -211,11 +216,12 @@ def load_xstest(path: Path) -> list[SafetyCase]:
 def evaluate_safety(cases: Iterable[SafetyCase], screen: Screen, name: str = "cases") -> SafetyReport:
     """Runs ``screen`` over ``cases``. External sets carry no level ("crisis" means "flag it")."""
     report = SafetyReport(name=name)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for case in cases:
         result = screen.screen(case.text)
         report.outcomes.append(CaseOutcome(case=case, level=result.level, kind=result.kind, matched=tuple(result.matched)))
     report.seconds = time.perf_counter() - started
+    report.cpu_seconds = time.process_time() - cpu_started
     return report
 
 
@@ -231,7 +237,7 @@ def format_report(report: SafetyReport, show_errors: bool = True) -> str:
         lines.append(f"exact level accuracy:    {_pct(report.level_accuracy)}")
         lines.append(f"kind accuracy (flagged): {_pct(report.kind_accuracy)}")
     if report.ms_per_text is not None:
-        lines.append(f"latency:                 {report.ms_per_text:.3f} ms/text")
+        lines.append(f"latency:                 {report.ms_per_text:.3f} ms/text wall, {report.cpu_ms_per_text:.3f} ms/text CPU")
     groups = report.by_group()
     if len(groups) > 1:
         lines.append("flagged by group:")

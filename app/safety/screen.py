@@ -307,13 +307,15 @@ class SafetyScreen:
         if missing:
             raise ValueError(f"safety resources lack groups: {', '.join(missing)}")
         self._prompts = prompts
+        self._rule_order = {rule.id: index for index, rule in enumerate(self._rules.rules + self._rules.cased_rules)}
         self._line_template = prompts.get("safety_resource_line")
-        # Render every reply once so a missing template fails here, not mid-conversation.
-        self._replies: dict[tuple[str, str], str] = {}
+        # Replies depend only on (template, resources): rendered once and reused. Rendering every
+        # template here makes a missing prompt file fail at start-up, not mid-conversation.
+        self._replies: dict[tuple[str, tuple[Resource, ...]], str] = {}
         for kind in SAFETY_KINDS:
-            self._reply_for(kind, None)
+            self._reply(f"safety_{kind}", self._resources_for([kind]))
         for rule in self._rules.rules + self._rules.cased_rules:
-            self._reply_for(rule.kind, rule.reply)
+            self._reply(rule.reply or f"safety_{rule.kind}", self._resources_for([rule.kind]))
 
     def screen(self, text: str) -> SafetyResult:
         if not text or not text.strip():
@@ -324,11 +326,12 @@ class SafetyScreen:
         lead = max(fired, key=lambda r: (LEVEL_RANK[r.level], -KIND_PRIORITY.index(r.kind)))
         kinds_in_order = [lead.kind] + [k for k in KIND_PRIORITY if k != lead.kind and any(r.kind == k for r in fired)]
         reply_rule = next(r for r in fired if r.kind == lead.kind)
+        resources = self._resources_for(kinds_in_order)
         result = SafetyResult(
             level=lead.level,
             kind=lead.kind,
-            resources=self._resources_for(kinds_in_order),
-            message=self._reply_for(lead.kind, reply_rule.reply),
+            resources=resources,
+            message=self._reply(reply_rule.reply or f"safety_{lead.kind}", resources),
             matched=list(dict.fromkeys(r.id for r in fired)),
         )
         logger.debug("safety screen: level=%s kind=%s rules=%s", result.level, result.kind, result.matched)
@@ -349,8 +352,7 @@ class SafetyScreen:
                 for rule in self._rules.cased_rules:
                     if sentence and rule.id not in fired and rule.fires_on(sentence, self._rules.frames, False):
                         fired[rule.id] = rule
-        order = {rule.id: index for index, rule in enumerate(self._rules.rules + self._rules.cased_rules)}
-        return sorted(fired.values(), key=lambda rule: order[rule.id])
+        return sorted(fired.values(), key=lambda rule: self._rule_order[rule.id])
 
     def _resources_for(self, kinds: Sequence[str]) -> list[Resource]:
         chosen: dict[tuple[str, str], Resource] = {}
@@ -359,14 +361,14 @@ class SafetyScreen:
                 chosen.setdefault((resource.name, resource.contact), resource)
         return list(chosen.values())
 
-    def _reply_for(self, kind: str, reply: str | None) -> str:
-        key = (kind, reply or f"safety_{kind}")
+    def _reply(self, template: str, resources: Sequence[Resource]) -> str:
+        """The caring reply ``template`` with ``$resources`` (one line each) and ``$emergency`` filled."""
+        key = (template, tuple(resources))
         if key not in self._replies:
-            resources = self._resources[RESOURCE_GROUP_OF_KIND[kind]]
             lines = "\n".join(
                 PromptLibrary.fill(self._line_template, name=r.name, contact=r.contact, description=r.description)
                 for r in resources
             )
             emergency = next((r.contact for r in resources if "emergency" in r.name.lower()), FALLBACK_EMERGENCY)
-            self._replies[key] = self._prompts.render(key[1], resources=lines, emergency=emergency)
+            self._replies[key] = self._prompts.render(template, resources=lines, emergency=emergency)
         return self._replies[key]

@@ -123,10 +123,10 @@
 
   function inline(text, options) {
     const fragment = document.createDocumentFragment();
+    const pattern = new RegExp(INLINE.source, "g"); // its own: inline() recurses
     let last = 0;
-    INLINE.lastIndex = 0;
     let match;
-    while ((match = INLINE.exec(text)) !== null) {
+    while ((match = pattern.exec(text)) !== null) {
       if (match.index > last) fragment.append(document.createTextNode(text.slice(last, match.index)));
       if (match[2] !== undefined) fragment.append(el("strong", {}, [inline(match[2], options)]));
       else if (match[4] !== undefined) fragment.append(el("strong", {}, [inline(match[4], options)]));
@@ -138,7 +138,7 @@
         fragment.append(citation || document.createTextNode(match[10]));
       } else if (match[13] !== undefined) fragment.append(el("em", {}, [inline(match[13], options)]));
       else if (match[15] !== undefined) fragment.append(el("em", {}, [inline(match[15], options)]));
-      last = INLINE.lastIndex;
+      last = pattern.lastIndex;
     }
     if (last < text.length) fragment.append(document.createTextNode(text.slice(last)));
     return fragment;
@@ -581,6 +581,11 @@
         el("p", {}, [el("strong", { text: "Try instead: " }), document.createTextNode(flag.antidote)]),
       );
       tip.hidden = false;
+      this.placeTip(mark);
+    },
+
+    placeTip(mark) {
+      const tip = this.tooltip;
       const box = tip.parentElement.getBoundingClientRect();
       const rects = mark.getClientRects();
       const rect = rects.length ? rects[rects.length - 1] : mark.getBoundingClientRect();
@@ -616,7 +621,9 @@
   document.addEventListener("click", (event) => {
     if (!rewrite.tooltip.hidden && !rewrite.tooltip.contains(event.target)) rewrite.hideTip(true);
   });
-  window.addEventListener("resize", () => rewrite.hideTip(true));
+  window.addEventListener("resize", () => {
+    if (rewrite.activeMark && !rewrite.tooltip.hidden) rewrite.placeTip(rewrite.activeMark);
+  });
 
   // ------------------------------------------------------------------ server-sent events over fetch
   async function readEvents(response, onEvent) {

@@ -160,9 +160,21 @@ def test_a_threat_inside_a_longer_message_is_found(screen):
     assert (result.level, result.kind) == ("crisis", "abuse")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My husband is a real character, he hit me last night",
+        "he hit me in the play area at the mall",
+        "We were watching a film and he choked me",
+    ],
+)
+def test_fiction_words_do_not_hide_real_violence(screen, text):
+    assert (screen.screen(text).level, screen.screen(text).kind) == ("crisis", "abuse")
+
+
 def test_definitional_question_is_safe_but_a_disclosure_next_to_it_is_not(screen):
     assert screen.screen("What is suicide?") == SAFE
-    assert screen.screen("What is suicide? I think about it every night.").kind == "self_harm"
+    assert screen.screen("What is suicide? Asking because I want to die.").kind == "self_harm"
 
 
 def test_someone_else_at_risk_gets_the_partner_reply(screen, prompts):
@@ -239,6 +251,7 @@ def test_several_kinds_lead_with_the_most_urgent_and_merge_resources(screen):
     assert (result.level, result.kind) == ("crisis", "self_harm")
     contacts = " ".join(r.contact for r in result.resources)
     assert "988" in contacts and "1-800-799-7233" in contacts
+    assert "988" in result.message and "1-800-799-7233" in result.message  # the reply names them all
     assert {"self_harm.want_to_die", "abuse.partner_violence"} <= set(result.matched)
     assert len(result.resources) == len({(r.name, r.contact) for r in result.resources})
 
@@ -351,7 +364,9 @@ def test_yaml_resource_file_works(tmp_path):
         ("{not json", "US", "not valid JSON/YAML"),
         ("[]", "US", "must map region names"),
         ('{"US": {"self_harm": [{"name": "x", "contact": "y", "description": "z"}]}}', "US", "no resources for"),
-        ('{"US": {"self_harm": [{"name": "x"}], "abuse": [1], "general": []}}', "US", "missing contact, description"),
+        ('{"US": {"self_harm": [{"name": "x"}], "abuse": [1], "general": [1]}}', "US", "missing contact, description"),
+        ('{"US": {"self_harm": [1], "abuse": [1], "general": [1]}}', "US", "must be a mapping with name"),
+        ('{"US": {"self_harm": [{"name": "x", "contact": "y", "description": "z", "phone": "1"}], "abuse": [1], "general": [1]}}', "US", "unknown fields: phone"),
         ('{"US": {"self_harm": "988", "abuse": [], "general": []}}', "US", "no resources for"),
         ('{"XX": {}}', "US", "unknown region 'US'"),
     ],

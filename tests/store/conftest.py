@@ -59,13 +59,16 @@ def postgres_admin_engine() -> Iterator[Engine]:
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     engine = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+    problem = None
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as error:  # noqa: BLE001 - any failure to connect means the same thing here
+        problem = str(error).split("\n(Background")[0]
+    if problem is not None:
         engine.dispose()
         pytest.fail(
-            f"PostgreSQL is not reachable at {url.render_as_string(hide_password=True)} ({error}). "
+            f"PostgreSQL is not reachable at {url.render_as_string(hide_password=True)}: {problem}\n"
             "Start it (pg_ctlcluster --skip-systemctl-redirect <version> main start), point "
             f"{POSTGRES_URL_ENV} at a server, or set {POSTGRES_URL_ENV}=off to skip the PostgreSQL cases.",
             pytrace=False,

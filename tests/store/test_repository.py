@@ -169,7 +169,9 @@ def test_invalid_messages_are_refused_and_use_up_no_number(store: SessionStore):
 def test_meta_reads_back_as_it_was_stored(store: SessionStore):
     session = store.create_session()
 
-    returned = store.add_message(session.id, "coach", "ok", {"flags": ("criticism",), 1: "one", "nested": {"a": None}})
+    meta = {"flags": ("criticism",), 1: "one", "nested": {"a": None}}
+
+    returned = store.add_message(session.id, "coach", "ok", meta)
 
     (listed,) = store.list_messages(session.id)
     assert returned.meta == listed.meta == {"flags": ["criticism"], "1": "one", "nested": {"a": None}}

@@ -12,6 +12,7 @@ Nothing here touches the database or HTTP (see ``conversation.py`` and ``app/api
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
@@ -24,7 +25,14 @@ from app.coach.chat.llm_writer import SYSTEM_PROMPT, USER_PROMPT, ChatLLMError, 
 from app.coach.chat.memory import ConversationMemory, summarise
 from app.coach.chat.planner import BLOCK, BREAK_TECHNIQUES, TurnFacts, plan
 from app.coach.chat.signals import CueBook, Signals
-from app.coach.chat.state import ConversationState, note_safety, note_technique, note_variants, observe
+from app.coach.chat.state import (
+    ConversationState,
+    note_reply,
+    note_safety,
+    note_technique,
+    note_variants,
+    observe,
+)
 from app.coach.chat.techniques import Moment, Technique, TechniqueCatalogue
 from app.coach.chat.turn import CoachTurn, TurnSource
 from app.coach.rewrite_checks import wants_break
@@ -34,6 +42,7 @@ from app.prompts import PromptLibrary
 log = logging.getLogger(__name__)
 
 DEFAULT_SCRIPT = "chat_break_script_default"
+REPEAT_RETRIES = 4
 HARSH_FLAGS = frozenset({"criticism", "contempt"})
 
 
@@ -137,10 +146,16 @@ class ChatCoach:
         )
         parts = plan(facts)
         composed = self.composer.compose(parts, picker, voice)
+        for attempt in range(1, REPEAT_RETRIES + 1):  # never the very same reply as in the last turns
+            if reply_checksum(composed.text) not in new_state.recent_replies:
+                break
+            picker = VariantPicker(f"{seed}:again:{attempt}", new_state.turn, new_state.used_variants)
+            composed = self.composer.compose(parts, picker, voice)
 
         if technique is not None:
             new_state = note_technique(new_state, technique.id)
         new_state = note_variants(new_state, {**composed.picks, **script_pick})
+        new_state = note_reply(new_state, reply_checksum(composed.text))
         new_state = replace(new_state, last_intent=intent.kind)
         summary = summarise(new_state, self.techniques, self.topic_labels)
 
@@ -293,6 +308,10 @@ class ChatCoach:
 
     def _engine(self, *, fallback: bool, reason: str | None = None) -> EngineInfo:
         return EngineInfo(backend=self.llm_name, model=self.llm_model, fallback=fallback, reason=reason)
+
+
+def reply_checksum(text: str) -> int:
+    return zlib.crc32(" ".join(text.split()).encode("utf-8"))
 
 
 def _topic_labels_of(rewriter) -> dict[str, str]:

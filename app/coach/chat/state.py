@@ -21,6 +21,7 @@ MAX_WANTS = 4
 MAX_TECHNIQUE_LOG = 24
 MAX_SAFETY_EVENTS = 5
 MAX_VARIANT_MEMORY = 3
+MAX_REPLY_MEMORY = 30
 
 ROLE_LEAD = 1.0  # how far one role's score must lead the other's
 ROLE_MIN_SCORE = 1.5
@@ -56,6 +57,7 @@ class ConversationState:
     safety_events: list[dict[str, Any]] = field(default_factory=list)  # [{"turn", "level", "kind"}]
     last_intent: str | None = None
     last_used: dict[str, int] = field(default_factory=dict)  # part family ("move", ...) -> last turn used
+    recent_replies: list[int] = field(default_factory=list)  # checksums of the last replies, to avoid repeats
     version: int = STATE_VERSION
 
     # ------------------------------------------------------------------ derived
@@ -263,6 +265,10 @@ def note_variants(state: ConversationState, picks: dict[str, int]) -> Conversati
         used[template] = (used.get(template, []) + [number])[-MAX_VARIANT_MEMORY:]
         last_used[part_family(template)] = state.turn
     return replace(state, used_variants=used, last_used=last_used)
+
+
+def note_reply(state: ConversationState, checksum: int) -> ConversationState:
+    return replace(state, recent_replies=(state.recent_replies + [checksum])[-MAX_REPLY_MEMORY:])
 
 
 def part_family(template: str) -> str:
