@@ -467,16 +467,11 @@ class ConflictAnalyzer:
         return PromptLibrary.fill(chosen, **values)
 
     def _topic(self, normalized_text: str) -> tuple[str | None, str | None]:
-        best: tuple[int, int] | None = None  # (hits, -order)
-        best_topic = None
-        for order, topic in enumerate(self.lexicon.topics):
-            hits = sum(len(m.group(0)) for m in topic.keywords.finditer(normalized_text))  # longer phrases weigh more
-            if hits and (best is None or (hits, -order) > best):
-                best = (hits, -order)
-                best_topic = topic
-        if best_topic is None:
-            return None, None
-        return best_topic.key, best_topic.need
+        """The first topic (in lexicon order, specific before general) whose keywords occur."""
+        for topic in self.lexicon.topics:
+            if topic.keywords.search(normalized_text):
+                return topic.key, topic.need
+        return None, None
 
     def _calm(self, message: str, language_supported: bool, topic: str | None, need: str | None) -> Analysis:
         return Analysis(

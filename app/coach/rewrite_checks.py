@@ -6,9 +6,9 @@ A draft (ours or a language model's) passes when:
 * it says a first-person feeling and makes a request, or, when the original was
   withdrawing, it asks for a break and promises to come back at a stated time
   (any stated break of at least 20 minutes);
-* it stays on the original topic (embedding similarity at or above a floor, and
-  re-analysis does not find a different topic); a break script for a withdrawal with
-  no recognised topic is exempt from the similarity floor (its topic is the talk itself);
+* it stays on the original topic: its embedding similarity to the original message, or to
+  our own composed rewrite of that message (the "reference", on-topic by construction),
+  reaches the floor; and re-analysis does not find a different topic;
 * it adds no facts: no numbers, names, times or places absent from the original
   (a break script may state its break length and return time);
 * it is not absurdly long (at most 3x the original plus 200 characters).
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Callable
+from typing import Callable, Sequence
 
 from app.coach.types import Analysis, AnalysisContext, RewriteCheck
 from app.knowledge.embeddings import Embedder
@@ -30,10 +30,13 @@ AnalyzeFn = Callable[..., Analysis]
 FORBIDDEN_KINDS = frozenset({"criticism", "contempt", "absolute", "demand", "defensiveness"})
 WITHDRAW_KINDS = frozenset({"stonewalling", "flooding"})
 MIN_BREAK_MINUTES = 20
-# Tuned on the labelled messages and our own examples (see evaluate_rewriter and the
-# report in tests/coach/test_rewrite_checks.py): composed rewrites score >= 0.22 against
-# their originals, off-topic drafts and injected poems score <= 0.15.
-DEFAULT_SIMILARITY_FLOOR = 0.2
+# Topic floor on max(similarity to the original, similarity to our composed rewrite).
+# Tuned on the labelled set (188 harsh rows): our alternative phrasings (brief / pattern /
+# warm / other variants) score >= 0.40 in 97.4% of cases, poems and unrelated texts never
+# (max 0.38), rewrites of a different topic in 22.6% (the re-analysis topic check catches
+# more of those). Raw similarity to the original alone cannot separate them for short
+# messages ("??", "Real mature."): median 0.19 for good rewrites, up to 0.3 for poems.
+DEFAULT_SIMILARITY_FLOOR = 0.4
 
 FEELING_WORDS = (
     "anxious", "lonely", "alone", "hurt", "overwhelmed", "frustrated", "worried", "sad", "scared",
@@ -195,14 +198,34 @@ class RewriteChecker:
         self.embedder = embedder
         self.similarity_floor = similarity_floor
 
-    def similarity(self, original: str, draft: str) -> float | None:
-        if self.embedder is None:
-            return None
-        a, b = self.embedder.embed([original, draft])
-        return float(sum(x * y for x, y in zip(a, b)))
+    def check(self, original: Analysis, draft: str, *, reference: str | None = None) -> RewriteCheck:
+        """Check one draft; ``reference`` is our own composed rewrite of the same message."""
+        return self.check_all(original, [draft], reference=reference)[0]
 
-    def check(self, original: Analysis, draft: str) -> RewriteCheck:
-        draft = (draft or "").strip()
+    def check_all(self, original: Analysis, drafts: Sequence[str], *, reference: str | None = None) -> list[RewriteCheck]:
+        """Check several drafts of one message, embedding the message and reference once."""
+        drafts = [(draft or "").strip() for draft in drafts]
+        scores = self._topic_scores(original.message, drafts, reference)
+        return [self._check_one(original, draft, *score) for draft, score in zip(drafts, scores)]
+
+    def _topic_scores(self, message: str, drafts: list[str], reference: str | None) -> list[tuple[float | None, float | None]]:
+        """(similarity to the message, similarity to the reference) per draft; None without embedder."""
+        if self.embedder is None or not drafts:
+            return [(None, None)] * len(drafts)
+        anchors = [message] + ([reference] if reference else [])
+        vectors = self.embedder.embed(anchors + [d or " " for d in drafts])
+        anchor_vectors, draft_vectors = vectors[: len(anchors)], vectors[len(anchors) :]
+
+        def dot(a, b):
+            return float(sum(x * y for x, y in zip(a, b)))
+
+        return [
+            (dot(anchor_vectors[0], v), dot(anchor_vectors[1], v) if reference else None) for v in draft_vectors
+        ]
+
+    def _check_one(
+        self, original: Analysis, draft: str, similarity: float | None, reference_similarity: float | None
+    ) -> RewriteCheck:
         if not draft:
             return RewriteCheck(passed=False, reasons=["the draft is empty"])
         reasons: list[str] = []
@@ -220,18 +243,19 @@ class RewriteChecker:
             if not has_request(draft):
                 reasons.append("no request (could you / can we / I'd love ...)")
 
-        similarity = self.similarity(original.message, draft)
-        # A withdrawal with no recognised topic ("Whatever. I'm done.") is about the talk
-        # itself: the break/return checks above stand in for topic similarity there.
-        topic_matters = not is_break or original.topic is not None
-        if similarity is not None and topic_matters and similarity < self.similarity_floor:
-            reasons.append(f"off topic: similarity {similarity:.2f} below {self.similarity_floor:.2f}")
-        if original.topic and reread.topic and reread.topic != original.topic and not is_break:
+        if similarity is not None:
+            topic_score = max(similarity, reference_similarity if reference_similarity is not None else -1.0)
+            if topic_score < self.similarity_floor:
+                detail = f"similarity {similarity:.2f} to the message"
+                if reference_similarity is not None:
+                    detail += f", {reference_similarity:.2f} to our own rewrite"
+                reasons.append(f"off topic: {detail}, below {self.similarity_floor:.2f}")
+        if original.topic and reread.topic and reread.topic != original.topic:
             reasons.append(f"changes the topic from {original.topic} to {reread.topic}")
 
         added = new_facts(original.message, draft, break_script=is_break)
         if added:
-            # The facts are the draft's words, not the user's; still keep them out of logs.
+            # These are the draft's words that the message does not contain, never the user's text.
             reasons.append(f"adds facts not in the message ({len(added)}): " + ", ".join(sorted(added)))
 
         if len(draft) > max_length(original.message):

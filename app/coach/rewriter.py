@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from itertools import islice
 from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
@@ -62,8 +63,13 @@ class Rewriter:
         return self.checker.similarity_floor
 
     def check(self, original: Analysis, draft: str) -> RewriteCheck:
-        """The checks every rewrite must pass (see ``app.coach.rewrite_checks``)."""
-        return self.checker.check(original, draft)
+        """The checks every rewrite must pass (see ``app.coach.rewrite_checks``).
+
+        The topic check compares the draft with the message and with our own composed
+        rewrite of it (the first composed candidate), which is on-topic by construction.
+        """
+        reference = next(iter(self.composer.candidates(original)), None) if original.flags else None
+        return self.checker.check(original, draft, reference=reference.text if reference else None)
 
     def rewrite(
         self,
@@ -78,18 +84,22 @@ class Rewriter:
         if not analysis.needs_rewrite:
             return self._unchanged(analysis, "rewrite_note_unchanged")
 
-        composed, composed_check = self.compose(analysis)
+        composed, composed_check, reference = self.compose(analysis)
         if self.drafter is None:
             return self._result(analysis, composed, composed.text, composed.changes, composed_check, fallback=False)
 
         topic = self.library.topic(analysis.topic)
         try:
-            draft = self.drafter.draft(analysis, topic_label=topic.label if topic else None, need=analysis.need or (topic.need if topic else None))
+            draft = self.drafter.draft(
+                analysis,
+                topic_label=topic.label if topic else None,
+                need=analysis.need or (topic.need if topic else None),
+            )
         except DraftError as exc:
             log.warning("rewrite: using the composed text: %s", exc)
             return self._result(analysis, composed, composed.text, composed.changes, composed_check, fallback=True, reason=str(exc))
 
-        draft_check = self.check(analysis, draft)
+        draft_check = self.checker.check(analysis, draft, reference=reference)
         if not draft_check.passed:
             reason = "the draft failed the checks: " + "; ".join(draft_check.reasons)
             log.info("rewrite: language model draft rejected (%d failed checks)", len(draft_check.reasons))
@@ -97,20 +107,24 @@ class Rewriter:
         changes = changes_for_draft(analysis, draft, composed)
         return self._result(analysis, composed, draft, changes, draft_check, fallback=False)
 
-    def compose(self, analysis: Analysis) -> tuple[ComposedRewrite, RewriteCheck]:
-        """Our own rewrite: the first composed candidate that passes the checks."""
-        first: tuple[ComposedRewrite, RewriteCheck] | None = None
-        for index, candidate in enumerate(self.composer.candidates(analysis)):
-            if index >= MAX_COMPOSED_CANDIDATES:
-                break
-            result = self.check(analysis, candidate.text)
-            if result.passed:
-                return candidate, result
-            first = first or (candidate, result)
-        if first is None:  # the composer always yields at least one candidate; be safe anyway
+    def compose(self, analysis: Analysis) -> tuple[ComposedRewrite, RewriteCheck, str]:
+        """Our own rewrite: the first composed candidate that passes the checks.
+
+        Returns (rewrite, its check, reference text used for topic checks).
+        """
+        candidates = list(islice(self.composer.candidates(analysis), MAX_COMPOSED_CANDIDATES))
+        if not candidates:  # the composer always yields at least one candidate; be safe anyway
             raise RuntimeError("the composer produced no rewrite")
-        log.warning("rewrite: no composed candidate passed the checks (%s)", "; ".join(first[1].reasons))
-        return first
+        reference = candidates[0].text
+        first_check = self.checker.check(analysis, reference, reference=reference)
+        if first_check.passed:
+            return candidates[0], first_check, reference
+        checks = self.checker.check_all(analysis, [c.text for c in candidates[1:]], reference=reference)
+        for candidate, check in zip(candidates[1:], checks):
+            if check.passed:
+                return candidate, check, reference
+        log.warning("rewrite: no composed candidate passed the checks (%s)", "; ".join(first_check.reasons))
+        return candidates[0], first_check, reference
 
     # ------------------------------------------------------------------ results
     def _engine(self, *, fallback: bool, reason: str | None = None) -> EngineInfo:

@@ -320,25 +320,45 @@
       if (item.url && /^https:\/\//i.test(item.url)) {
         links.push(el("a", { className: "button button-quiet", text: "Website", attrs: { href: item.url, rel: "noopener noreferrer", target: "_blank" } }));
       }
+      const hasPhone = links.some((link) => /^(tel|sms):/.test(link.getAttribute("href")));
       return el("li", { className: "safety-resource" }, [
-        el("p", { className: "safety-resource-name", text: item.name }),
-        el("p", { className: "safety-resource-contact", text: item.contact }),
+        el("p", { className: "safety-resource-name" }, [
+          document.createTextNode(item.name),
+          el("span", { className: "safety-resource-contact", text: `: ${item.contact}`, attrs: { hidden: hasPhone ? "" : null } }),
+        ]),
         item.description ? el("p", { className: "safety-resource-description", text: item.description }) : null,
         links.length ? el("div", { className: "safety-links" }, links) : null,
       ]);
     },
 
+    // The message lists the resources as text; they are shown below it as cards with call and text links.
+    withoutResourceList(message, listedBelow) {
+      const text = String(message || "It sounds like things are really hard right now. You deserve support from a person.");
+      if (!listedBelow) return text;
+      return text.split(/\n\s*\n/)
+        .map((paragraph) => paragraph.split("\n").filter((line) => !/^\s*[-*•]\s/.test(line)).join("\n").trim())
+        .filter((paragraph) => paragraph && !/:$/.test(paragraph))
+        .join("\n\n");
+    },
+
     show(result) {
       if (!result || !result.level || result.level === "none") return false;
       $("safety-title").textContent = result.level === "crisis" ? "Your safety comes first" : "Before anything else";
-      $("safety-message").textContent = result.message || "It sounds like things are really hard right now. You deserve support from a person.";
+      const resources = result.resources || [];
+      // The first paragraph, then the people to call or text, then the rest of the message.
+      const [lead, ...rest] = this.withoutResourceList(result.message, resources.length > 0).split("\n\n");
+      $("safety-lead").textContent = lead;
+      const body = $("safety-message");
+      clear(body);
+      body.append(renderMarkdown(rest.join("\n\n")));
+      body.hidden = rest.length === 0;
       const list = $("safety-resources");
       clear(list);
-      for (const item of result.resources || []) list.append(this.resource(item));
+      for (const item of resources) list.append(this.resource(item));
       this.banner.hidden = false;
       this.banner.setAttribute("data-level", result.level);
       this.banner.tabIndex = -1;
-      window.scrollTo({ top: 0, behavior: reducedMotion() ? "auto" : "smooth" });
+      window.scrollTo({ top: 0, behavior: "auto" }); // at once: this is no time for an animation
       this.banner.focus({ preventScroll: true });
       return true;
     },
@@ -542,7 +562,8 @@
           el("p", { className: "flag-antidote", text: `Instead: ${flag.antidote}` }),
         ]));
       });
-      list.hidden = flags.length === 0;
+      $("rewrite-flag-details").hidden = flags.length === 0;
+      $("rewrite-flag-details").open = false;
       $("rewrite-flag-help").hidden = placed.length === 0;
     },
 
@@ -884,8 +905,11 @@
     },
   };
   chat.form.addEventListener("submit", (event) => chat.run(event));
+  // On a phone's keyboard Enter is the way to start a new line; there the Send button sends.
+  const enterSends = () => !window.matchMedia("(pointer: coarse)").matches;
+  if (!enterSends()) $("chat-message-hint").textContent = "Tap Send when you are ready.";
   chat.input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.ctrlKey && !event.altKey && !event.metaKey && !event.isComposing) {
+    if (enterSends() && event.key === "Enter" && !event.shiftKey && !event.ctrlKey && !event.altKey && !event.metaKey && !event.isComposing) {
       event.preventDefault();
       chat.form.requestSubmit();
     }
@@ -961,14 +985,13 @@
     },
 
     card(source, n) {
-      const passage = String(source.passage || "").replace(/\s+/g, " ").trim();
+      const passage = String(source.passage || "").replace(/^\s*#{1,6}\s.*$/gm, "").replace(/\s+/g, " ").trim();
       const short = passage.length > 240 ? `${passage.slice(0, 240).replace(/\s+\S*$/, "")}…` : passage;
-      const meta = [source.section, source.source].filter(Boolean).join(" · ");
       return el("li", { className: "card source-card", attrs: { id: `ask-source-${n}` } }, [
-        el("p", { className: "source-number", text: `Source ${n}` }),
+        el("p", { className: "source-number", text: source.section ? `Source ${n} · ${source.section}` : `Source ${n}` }),
         el("h3", {}, [sourceButton(source)]),
-        meta ? el("p", { className: "source-meta", text: meta }) : null,
         short ? el("p", { className: "source-passage", text: short }) : null,
+        source.source ? el("p", { className: "source-meta", text: `From ${source.source}` }) : null,
       ]);
     },
   };

@@ -51,15 +51,16 @@ def partner_words(pronoun: str | None) -> dict[str, str]:
 class VariantPicker:
     """Chooses a variant by (seed, turn, template), avoiding the ones used recently."""
 
-    def __init__(self, seed: str, turn: int, recent: Mapping[str, Sequence[int]]):
+    def __init__(self, seed: str, turn: int, recent: Mapping[str, Sequence[int]], *, shift: int = 0):
         self.seed = seed
         self.turn = turn
         self.recent = recent
+        self.shift = shift  # another try: every template moves on by this many variants
 
     def pick(self, template: str, count: int) -> int:
         if count <= 1:
             return 0
-        start = zlib.crc32(f"{self.seed}:{self.turn}:{template}".encode()) % count
+        start = (zlib.crc32(f"{self.seed}:{self.turn}:{template}".encode()) + self.shift) % count
         avoid = set(list(self.recent.get(template, []))[-(count - 1):])
         for offset in range(count):
             number = (start + offset) % count

@@ -149,7 +149,7 @@ class ChatCoach:
         for attempt in range(1, REPEAT_RETRIES + 1):  # never the very same reply as in the last turns
             if reply_checksum(composed.text) not in new_state.recent_replies:
                 break
-            picker = VariantPicker(f"{seed}:again:{attempt}", new_state.turn, new_state.used_variants)
+            picker = VariantPicker(seed, new_state.turn, {}, shift=attempt)
             composed = self.composer.compose(parts, picker, voice)
 
         if technique is not None:
