@@ -4,6 +4,9 @@
         --sst /work/shared/eval/external/simplesafetytests/simplesafetytests_selfharm_violence.csv \
         --xstest /work/shared/eval/external/xstest/xstest_prompts.csv
 
+Add ``--semantic`` to measure the rules plus the semantic second stage (app/safety/semantic.py,
+loads the embedding model), and ``--heldout tests/data/safety_heldout.jsonl`` for the cases that
+neither the rules nor the exemplars were tuned on.
 Reports recall (share of unsafe cases flagged), false-positive rate (share of safe cases flagged),
 level/kind agreement on our cases, and latency. Misses are listed by case id, not by text.
 """
@@ -233,7 +236,7 @@ def format_report(report: SafetyReport, show_errors: bool = True) -> str:
         lines.append(f"false positives on safe: {_pct(report.false_positive_rate)}  ({len(report.false_positives)}/{len(report.safe)})")
     if report.must_catch_recall is not None and report.name == "ours":
         lines.append(f"must-catch recall:       {_pct(report.must_catch_recall)}")
-    if report.name == "ours":
+    if report.name in ("ours", "heldout"):
         lines.append(f"exact level accuracy:    {_pct(report.level_accuracy)}")
         lines.append(f"kind accuracy (flagged): {_pct(report.kind_accuracy)}")
     if report.ms_per_text is not None:
@@ -250,7 +253,7 @@ def format_report(report: SafetyReport, show_errors: bool = True) -> str:
             lines.append(
                 "false positives: " + ", ".join(f"{o.case.id} [{','.join(o.matched)}]" for o in report.false_positives)
             )
-        if report.name == "ours":
+        if report.name in ("ours", "heldout"):
             wrong = [o for o in report.unsafe if o.flagged and (not o.level_ok or not o.kind_ok)]
             if wrong:
                 lines.append(
@@ -271,22 +274,42 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="Evaluate the Softstart safety screen.")
     parser.add_argument("--ours", type=Path, help="our JSON Lines cases")
+    parser.add_argument("--heldout", type=Path, help="held-out JSON Lines cases (same format as --ours)")
     parser.add_argument("--sst", type=Path, help="SimpleSafetyTests CSV (column prompts_final)")
     parser.add_argument("--xstest", type=Path, help="XSTest prompts CSV")
     parser.add_argument("--prompts", type=Path, default=Path(__file__).resolve().parents[2] / "prompts")
     parser.add_argument("--quiet", action="store_true", help="figures only, no case ids")
+    parser.add_argument("--semantic", action="store_true", help="add the semantic second stage (embedding model)")
+    parser.add_argument("--threshold", type=float, help="semantic stage: similarity threshold (default: tuned)")
+    parser.add_argument("--margin", type=float, help="semantic stage: margin over safe look-alikes (default: tuned)")
     args = parser.parse_args(argv)
-    if not (args.ours or args.sst or args.xstest):
-        parser.error("give at least one of --ours, --sst, --xstest")
+    if not (args.ours or args.heldout or args.sst or args.xstest):
+        parser.error("give at least one of --ours, --heldout, --sst, --xstest")
 
-    screen = SafetyScreen(load_resources(), PromptLibrary(args.prompts))
-    sets = [("ours", args.ours, load_cases), ("simplesafetytests", args.sst, load_simplesafetytests), ("xstest", args.xstest, load_xstest)]
+    screen = SafetyScreen(load_resources(), PromptLibrary(args.prompts), semantic=_semantic_check(args) if args.semantic else None)
+    sets = [
+        ("ours", args.ours, load_cases),
+        ("heldout", args.heldout, load_cases),
+        ("simplesafetytests", args.sst, load_simplesafetytests),
+        ("xstest", args.xstest, load_xstest),
+    ]
     blocks = []
     for name, path, loader in sets:
         if path is not None:
             blocks.append(format_report(evaluate_safety(loader(path), screen, name=name), show_errors=not args.quiet))
     print("\n\n".join(blocks))
     return 0
+
+
+def _semantic_check(args: argparse.Namespace):
+    """The semantic stage on the real model, warmed up so latency figures exclude loading."""
+    from app.knowledge.embeddings import MiniLMEmbedder
+    from app.safety.semantic import SemanticSafetyCheck
+
+    tuned = {name: value for name, value in (("threshold", args.threshold), ("margin", args.margin)) if value is not None}
+    check = SemanticSafetyCheck(MiniLMEmbedder(), **tuned)
+    check.check("warm up")
+    return check
 
 
 if __name__ == "__main__":

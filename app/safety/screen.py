@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -45,6 +45,17 @@ RESOURCE_GROUP_OF_KIND: Mapping[str, str] = MappingProxyType(
 KIND_PRIORITY: tuple[SafetyKind, ...] = SAFETY_KINDS  # self_harm, abuse, coercion, threat, ...
 LEVEL_RANK: Mapping[str, int] = MappingProxyType({"none": 0, "concern": 1, "crisis": 2})
 FALLBACK_EMERGENCY = "call your local emergency number"
+# Level of a verdict from the semantic stage, which names a kind but no rule: the level the rules give it.
+SEMANTIC_LEVEL_OF_KIND: Mapping[str, SafetyLevel] = MappingProxyType(
+    {
+        "self_harm": "crisis",
+        "abuse": "crisis",
+        "threat": "crisis",
+        "coercion": "concern",
+        "harm_to_partner": "concern",
+        "control_request": "concern",
+    }
+)
 
 _PLACEHOLDER = re.compile(r"@([a-z][a-z0-9_]*)")
 _SENTENCE_BREAK = re.compile(r"[.!?;:\n]+(?:\s+|$)|\n+|\s+-{1,2}\s+")
@@ -289,10 +300,18 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
+class SemanticCheck(Protocol):
+    """A second stage asked only when no rule fired (``app.safety.semantic.SemanticSafetyCheck``):
+    the kind of danger the text resembles and how strongly, or ``None``."""
+
+    def check(self, text: str) -> tuple[SafetyKind, float] | None: ...
+
+
 class SafetyScreen:
     """Screens one text (a user's message or a partner's message pasted for rewriting).
 
-    ``screen`` never logs or stores the text; ``matched`` carries rule ids only.
+    ``screen`` never logs or stores the text; ``matched`` carries rule ids only (and
+    ``semantic:<kind>`` when the optional ``semantic`` stage, not a rule, found the danger).
     """
 
     def __init__(
@@ -300,8 +319,10 @@ class SafetyScreen:
         resources: Mapping[str, list[Resource]],
         prompts: PromptLibrary,
         rules: RuleBook | None = None,
+        semantic: SemanticCheck | None = None,
     ):
         self._rules = rules if rules is not None else load_rule_book()
+        self._semantic = semantic
         self._resources = {group: list(items) for group, items in resources.items()}
         missing = sorted({g for g in RESOURCE_GROUP_OF_KIND.values() if not self._resources.get(g)})
         if missing:
@@ -322,7 +343,7 @@ class SafetyScreen:
             return SAFE
         fired = self._fired_rules(text)
         if not fired:
-            return SAFE
+            return self._semantic_verdict(text)
         lead = max(fired, key=lambda r: (LEVEL_RANK[r.level], -KIND_PRIORITY.index(r.kind)))
         kinds_in_order = [lead.kind] + [k for k in KIND_PRIORITY if k != lead.kind and any(r.kind == k for r in fired)]
         reply_rule = next(r for r in fired if r.kind == lead.kind)
@@ -335,6 +356,25 @@ class SafetyScreen:
             matched=list(dict.fromkeys(r.id for r in fired)),
         )
         logger.debug("safety screen: level=%s kind=%s rules=%s", result.level, result.kind, result.matched)
+        return result
+
+    def _semantic_verdict(self, text: str) -> SafetyResult:
+        """The semantic stage's verdict on a text no rule caught (``SAFE`` without that stage)."""
+        if self._semantic is None:
+            return SAFE
+        match = self._semantic.check(text)
+        if match is None:
+            return SAFE
+        kind, _score = match
+        resources = self._resources_for([kind])
+        result = SafetyResult(
+            level=SEMANTIC_LEVEL_OF_KIND[kind],
+            kind=kind,
+            resources=resources,
+            message=self._reply(f"safety_{kind}", resources),
+            matched=[f"semantic:{kind}"],
+        )
+        logger.debug("safety screen: level=%s kind=%s by the semantic stage", result.level, result.kind)
         return result
 
     def _fired_rules(self, text: str) -> list[SafetyRule]:

@@ -1,7 +1,7 @@
 /* Softstart's page: Rewrite, Chat and Ask, talking only to this server.
  *
  * Every text from the user or the server reaches the page through textContent or DOM nodes built
- * here; nothing untrusted goes through innerHTML.
+ * here; no string is ever parsed as HTML.
  */
 (function () {
   "use strict";
@@ -33,8 +33,8 @@
     node.replaceChildren();
   }
 
-  function scrollIntoViewGently(node) {
-    node.scrollIntoView({ behavior: reducedMotion() ? "auto" : "smooth", block: "nearest" });
+  function scrollIntoViewGently(node, block) {
+    node.scrollIntoView({ behavior: reducedMotion() ? "auto" : "smooth", block: block || "nearest" });
   }
 
   function announce(statusNode, message) {
@@ -317,16 +317,22 @@
 
     resource(item) {
       const links = this.contactLinks(item.contact || "");
+      const hasPhone = links.length > 0;
+      let site = null;
       if (item.url && /^https:\/\//i.test(item.url)) {
-        links.push(el("a", { className: "button button-quiet", text: "Website", attrs: { href: item.url, rel: "noopener noreferrer", target: "_blank" } }));
+        const host = new URL(item.url).hostname.replace(/^www\./, "");
+        site = el("a", { className: "safety-site", text: host, attrs: { href: item.url, rel: "noopener noreferrer", target: "_blank" } });
       }
-      const hasPhone = links.some((link) => /^(tel|sms):/.test(link.getAttribute("href")));
       return el("li", { className: "safety-resource" }, [
         el("p", { className: "safety-resource-name" }, [
           document.createTextNode(item.name),
           el("span", { className: "safety-resource-contact", text: `: ${item.contact}`, attrs: { hidden: hasPhone ? "" : null } }),
         ]),
-        item.description ? el("p", { className: "safety-resource-description", text: item.description }) : null,
+        item.description ? el("p", { className: "safety-resource-description" }, [
+          document.createTextNode(item.description),
+          site ? document.createTextNode(" ") : null,
+          site,
+        ]) : site,
         links.length ? el("div", { className: "safety-links" }, links) : null,
       ]);
     },
@@ -355,10 +361,12 @@
       const list = $("safety-resources");
       clear(list);
       for (const item of resources) list.append(this.resource(item));
+      // If someone may check this device, the conversation can go at once.
+      $("safety-delete").hidden = !chat.session();
       this.banner.hidden = false;
       this.banner.setAttribute("data-level", result.level);
       this.banner.tabIndex = -1;
-      window.scrollTo({ top: 0, behavior: "auto" }); // at once: this is no time for an animation
+      window.scrollTo({ top: 0, behavior: "instant" }); // at once, cutting short any smooth scroll under way
       this.banner.focus({ preventScroll: true });
       return true;
     },
@@ -514,7 +522,7 @@
       announce(this.status, fine ? "Your message is already fine." :
         `Done. ${flagCount} spot${flagCount === 1 ? "" : "s"} might land hard; a softer version is below.`);
       this.result.focus({ preventScroll: true });
-      scrollIntoViewGently(this.result.firstElementChild.hidden ? $("rewrite-original-block") : this.result.firstElementChild);
+      scrollIntoViewGently(fine ? $("rewrite-fine") : $("rewrite-original-block"), "start");
     },
 
     renderOriginal(original, flags) {
@@ -892,6 +900,7 @@
         this.remember(null);
         clear(this.log);
         this.refreshEmpty();
+        $("safety-delete").hidden = true;
         this.dialog.close();
         showError(this.error, "");
         announce(this.status, "The conversation was deleted.");
@@ -915,6 +924,7 @@
     }
   });
   chat.deleteButton.addEventListener("click", () => chat.askDelete());
+  $("safety-delete").addEventListener("click", () => chat.askDelete());
   $("delete-cancel").addEventListener("click", () => { chat.dialog.close(); chat.deleteButton.focus(); });
   $("delete-confirm").addEventListener("click", () => chat.confirmDelete());
 
@@ -968,7 +978,7 @@
       this.result.hidden = false;
       announce(this.status, sources.length ? `Answer ready, with ${sources.length} source${sources.length === 1 ? "" : "s"}.` : "Answer ready.");
       this.result.focus({ preventScroll: true });
-      scrollIntoViewGently(this.result.firstElementChild);
+      scrollIntoViewGently(this.result, "start");
     },
 
     citation(n) {

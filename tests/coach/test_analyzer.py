@@ -424,9 +424,9 @@ def test_analysis_is_fast():
     ] * 50
     analyze("warm up")
     best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
+    for _ in range(3):  # CPU time, best of three: other work on the machine should not fail this
+        started = time.process_time()
         for text in texts:
             analyze(text)
-        best = min(best, (time.perf_counter() - started) / len(texts))
+        best = min(best, (time.process_time() - started) / len(texts))
     assert best < 0.002, f"{best * 1000:.2f} ms per message"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.coach.analyzer import analyze
+from app.coach.rewriter import Rewriter
 from app.coach.rewrite_checks import (
     DEFAULT_SIMILARITY_FLOOR,
     RewriteChecker,
@@ -31,6 +32,12 @@ BREAK = (
 @pytest.fixture(scope="module")
 def checker(embedder):
     return RewriteChecker(analyze=analyze, embedder=embedder)
+
+
+@pytest.fixture(scope="module")
+def rewriter(embedder, prompts):
+    """The rewriter's ``check`` adds our composed rewrite as the topic reference."""
+    return Rewriter(embedder=embedder, prompts=prompts)
 
 
 @pytest.mark.parametrize(
@@ -93,11 +100,22 @@ def test_break_scripts_may_add_their_time_but_not_names():
     assert new_facts(DONE, "Can we take a break, Alex? I'll come back in 30 minutes.", break_script=True) == {"alex"}
 
 
-def test_good_soft_start_up_passes(checker):
-    result = checker.check(analyze(TEXTING), SOFT_TEXTING)
+def test_good_soft_start_up_passes(rewriter):
+    result = rewriter.check(analyze(TEXTING), SOFT_TEXTING)
     assert result.passed, result.reasons
     assert result.reasons == []
-    assert result.similarity is not None and result.similarity >= DEFAULT_SIMILARITY_FLOOR
+    assert result.similarity is not None and 0 < result.similarity < 1  # raw similarity to the message
+
+
+def test_topic_reference_lifts_short_messages_but_not_poems(checker):
+    original = analyze("Real mature.")
+    reference = "I'm feeling upset about what's going on between us. Could we talk about it when you have a moment?"
+    draft = "I feel upset about how things are going between us. Could we talk it over when you're free?"
+    alone = checker.check(original, draft)
+    assert any(r.startswith("off topic") for r in alone.reasons)  # raw similarity to "Real mature." is low
+    assert checker.check(original, draft, reference=reference).passed
+    poem = "I feel calm when the waves roll in at sunset. Could you paint the sky with me?"
+    assert any(r.startswith("off topic") for r in checker.check(original, poem, reference=reference).reasons)
 
 
 def test_draft_that_still_criticises_fails(checker):
@@ -112,17 +130,23 @@ def test_draft_without_feeling_or_request_fails(checker):
     assert any(reason.startswith("no request") for reason in result.reasons)
 
 
-def test_off_topic_draft_fails_on_similarity(checker):
+def test_off_topic_draft_fails_on_similarity(rewriter):
     poem = "I feel calm when the waves roll in at sunset. Could you paint the sky with me in soft colours?"
-    result = checker.check(analyze(TEXTING), poem)
+    result = rewriter.check(analyze(TEXTING), poem)
     assert not result.passed
-    assert result.similarity is not None and result.similarity < checker.similarity_floor
+    assert result.similarity is not None and result.similarity < rewriter.similarity_floor
     assert any(reason.startswith("off topic") for reason in result.reasons)
 
 
-def test_draft_adding_facts_fails(checker):
+def test_draft_about_another_concern_fails_on_similarity(rewriter):
+    money = "I feel anxious when I'm not sure where we stand with our savings. Could we sit down and make a budget?"
+    result = rewriter.check(analyze(TEXTING), money)
+    assert any(reason.startswith("off topic") for reason in result.reasons)
+
+
+def test_draft_adding_facts_fails(rewriter):
     draft = "I feel anxious when I don't hear from you. Could you text me before 6pm on Tuesday, like Jordan does?"
-    result = checker.check(analyze(TEXTING), draft)
+    result = rewriter.check(analyze(TEXTING), draft)
     assert not result.passed
     reason = next(r for r in result.reasons if r.startswith("adds facts"))
     for fact in ("tuesday", "jordan"):
@@ -137,14 +161,14 @@ def test_overlong_draft_fails(checker):
     assert any(reason.startswith("too long") for reason in result.reasons)
 
 
-def test_withdrawal_is_checked_as_a_break_script(checker):
+def test_withdrawal_is_checked_as_a_break_script(rewriter):
     original = analyze(DONE)
     assert wants_break(original)
-    assert checker.check(original, BREAK).passed
-    no_return = checker.check(original, "I'm feeling overwhelmed. Can we take a break?")
+    assert rewriter.check(original, BREAK).passed, rewriter.check(original, BREAK).reasons
+    no_return = rewriter.check(original, "I'm feeling overwhelmed. Can we take a break?")
     assert not no_return.passed
     assert "does not promise to come back" in no_return.reasons
-    too_short = checker.check(original, "Can we take a 5-minute break? I'll come back in 5 minutes.")
+    too_short = rewriter.check(original, "Can we take a 5-minute break? I'll come back in 5 minutes.")
     assert any("shorter than 20 minutes" in r for r in too_short.reasons)
 
 
@@ -160,9 +184,9 @@ def test_empty_draft_fails(checker):
     assert not checker.check(analyze(TEXTING), "   ").passed
 
 
-# Topic-similarity floor, tuned on these pairs (and the labelled set, via evaluate_rewriter):
-# soft start-ups about the same concern sit well above the floor, drafts about something
-# else (or an injected poem) sit below it.
+# The topic floor (DEFAULT_SIMILARITY_FLOOR) was tuned on the labelled set; these pairs
+# record what it must keep doing: drafts about the same concern pass, whatever their
+# wording; poems, stories and other concerns fail, also for one-line messages.
 ON_TOPIC = [
     (TEXTING, SOFT_TEXTING),
     ("You're glued to your phone all through dinner.", "I feel lonely when phones are on the table while we eat. Could we keep them away during dinner?"),
@@ -170,6 +194,7 @@ ON_TOPIC = [
     ("You never listen to me!", "I feel unheard when I share something important and the conversation moves on. Could you give me your full attention?"),
     ("You spent all our money again, unbelievable.", "I feel anxious when I'm not sure where we stand with our spending. Could we sit down and go over it together?"),
     ("You're late again. You clearly don't care.", "I feel worried when you're running late and I don't know when you'll arrive. Could you let me know?"),
+    ("Real mature.", "I feel upset about how things are going between us. Could we talk it over when you're free?"),
 ]
 OFF_TOPIC = [
     (TEXTING, "Roses are red, violets are blue, the ocean is deep and the sky is too."),
@@ -177,11 +202,16 @@ OFF_TOPIC = [
     ("You never do the dishes, you're so lazy.", "Here is a haiku about autumn leaves falling gently on a quiet pond."),
     ("You're glued to your phone all through dinner.", "I feel excited about the new telescope. Could we look at Jupiter's moons?"),
     ("You spent all our money again, unbelievable.", "Once upon a time a dragon guarded a castle made of glass."),
+    ("Real mature.", "Sure! Here is a poem: the moon sings softly to the sea."),
+    ("??", "I feel happy when I bake bread. Could you pass me the flour?"),
 ]
 
 
-def test_similarity_floor_separates_on_topic_from_off_topic(embedder):
-    on = [embedder.similarity(a, b) for a, b in ON_TOPIC]
-    off = [embedder.similarity(a, b) for a, b in OFF_TOPIC]
-    assert min(on) >= DEFAULT_SIMILARITY_FLOOR, on
-    assert max(off) < DEFAULT_SIMILARITY_FLOOR, off
+def test_similarity_floor_separates_on_topic_from_off_topic(rewriter):
+    assert rewriter.similarity_floor == DEFAULT_SIMILARITY_FLOOR
+    for message, draft in ON_TOPIC:
+        result = rewriter.check(analyze(message), draft)
+        assert not any(r.startswith("off topic") for r in result.reasons), (message, result.reasons)
+    for message, draft in OFF_TOPIC:
+        result = rewriter.check(analyze(message), draft)
+        assert any(r.startswith("off topic") for r in result.reasons), (message, draft, result.similarity)

@@ -298,6 +298,7 @@ def assert_banner_above_everything(page) -> None:
     expect(banner.locator('a[href^="sms:988"]')).to_be_visible()
     call = banner.locator('a[href="tel:988"]').bounding_box()
     assert call["y"] + call["height"] <= page.viewport_size["height"], "the call button is in view without scrolling"
+    assert page.evaluate("window.scrollY") == 0, "the page jumps to the top, where the banner is"
     banner_box = banner.bounding_box()
     tabs_box = page.locator(".tabs").bounding_box()
     assert banner_box["y"] + banner_box["height"] <= tabs_box["y"], "the safety banner must sit above the tabs and the content"
@@ -317,6 +318,23 @@ def test_safety_banner_in_chat_shows_help_lines_above_everything(web, screenshot
 
     page.click("#safety-hide")
     expect(page.locator("#safety-banner")).to_be_hidden()
+
+
+def test_safety_banner_offers_to_delete_the_conversation_at_once(web):
+    page = web.page
+    open_tab(page, "chat")
+    chat_turn(page, CHAT_MESSAGE)
+    chat_turn(page, "He hit me last night and I'm scared to go home")
+    expect(page.locator("#safety-banner")).to_be_visible()
+    session = stored_session(page)
+    page.click("#safety-delete")
+    page.click("#delete-confirm")
+    expect(page.locator(".bubble")).to_have_count(0)
+    expect(page.locator("#safety-delete")).to_be_hidden()
+    gone = httpx.get(
+        f"{web.base_url}/v1/sessions/{session['id']}/messages", headers={"Authorization": f"Bearer {session['token']}"}
+    )
+    assert gone.status_code == 404
 
 
 @pytest.mark.parametrize("tab", ["ask", "rewrite"])

@@ -1,8 +1,9 @@
 """The checks a language model's chat reply must pass before the user sees it.
 
 A reply passes when it is non-empty and not too long, the safety screen finds nothing in it,
-it does not take sides against the partner ("he's selfish", "you deserve better", "leave
-him"), the analyzer finds no criticism or contempt in it, and it does not echo our prompts.
+it gives no harmful advice ("hurt yourself", "check his phone"), it does not take sides against
+the partner ("he's selfish", "you deserve better", "leave him"), the analyzer finds no
+criticism or contempt in it, and it does not echo our prompts.
 Otherwise the coach uses its own composed reply (and ``engine.fallback`` says why).
 """
 
@@ -34,6 +35,14 @@ SIDE_TAKING = [
     re.compile(r"\b(?:it'?s|this\s+is|that'?s)\s+(?:all\s+|entirely\s+|totally\s+)?(?:his|her|their|your\s+partner'?s)\s+fault\b", re.I),
     re.compile(r"\bwhat\s+an?\s+(?:jerk|idiot|loser|creep)\b", re.I),
     re.compile(r"\byou(?:'re|\s+are)\s+(?:completely\s+|totally\s+|absolutely\s+)?right\s+(?:and|while)\s+" + _PARTNER + r"\b", re.I),
+]
+# Advice no coach should give (the safety screen reads first-person disclosures, not advice).
+HARMFUL_ADVICE = [
+    re.compile(r"\b(?:hurt|harm|kill|cut|starve|punish)\s+yourself\b", re.I),
+    re.compile(r"\bend\s+(?:it\s+all|your\s+life)\b", re.I),
+    re.compile(rf"\b(?:hit|slap|shove|hurt|threaten|punish|scare|spy\s+on|track|stalk|follow)\s+{_PARTNER}\b", re.I),
+    re.compile(r"\b(?:check|go\s+through|read|look\s+through)\s+(?:his|her|their|your\s+partner'?s)\s+(?:phone|messages|texts|email)", re.I),
+    re.compile(rf"\b(?:give\s+{_PARTNER}\s+the\s+silent\s+treatment|make\s+{_PARTNER}\s+jealous)\b", re.I),
 ]
 _WORDS = re.compile(r"[a-z0-9']+")
 
@@ -89,6 +98,8 @@ class ReplyChecker:
             reasons.append(f"the safety screen flagged the reply ({getattr(screened, 'kind', None) or 'concern'})")
         if takes_sides(text):
             reasons.append("the reply takes sides against the partner")
+        if any(pattern.search(text) for pattern in HARMFUL_ADVICE):
+            reasons.append("the reply gives harmful advice (safety)")
         kinds = {flag.kind for flag in self.analyze(text, None).flags} & BLOCKING_FLAGS
         if kinds:
             reasons.append("the reply contains " + " and ".join(sorted(kinds)))

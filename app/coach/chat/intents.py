@@ -35,7 +35,7 @@ _QUOTED = re.compile(r"\"(?P<draft>[^\"]{8,})\"|(?<![A-Za-z])'(?P<single>[^']{8,
 _SENDING_CONTEXT = re.compile(rf"\b{_SEND_VERB}(?:s|ing|ed|t)?\b|\b(?:draft|texted|sent|wrote)\b", re.I)
 
 _QUESTION_START = re.compile(
-    r"^(?:so\s+|and\s+|but\s+|ok(?:ay)?,?\s+|hmm,?\s+|honestly,?\s+)?"
+    r"^(?:(?:so|and|but|ok(?:ay)?|hmm|honestly|well|then|also|like|seriously),?\s+)*"
     r"(?:why|what|how|is\s+(?:it|this|that|there)|are\s+(?:we|they|there)|does|do|did|can|could|should|would|when|where|"
     r"which|who|isn't|aren't|am\s+I|will)\b",
     re.I,
@@ -47,7 +47,7 @@ _DYNAMIC_WORDS = re.compile(
     r"avoidant|anxious|reassurance|push\w*|react\w*|calm\s+down|fight|argu\w*)\b",
     re.I,
 )
-_SENTENCE = re.compile(r"[^.!?\n]+[?]+", re.S)
+_SENTENCE = re.compile(r"[^.!?\n]+[?!]*\?[?!]*", re.S)  # a question with its closing marks ("?!" too)
 
 
 @dataclass(frozen=True)

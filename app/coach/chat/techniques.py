@@ -60,6 +60,7 @@ CONDITIONS: dict[str, Condition] = {
     "closeness_and_space": lambda m: {"connection", "space"} <= set(m.state.want_counts)
     or ("wants_reconnect" in m.marks and m.state.role == "distancer"),
     "life_change_now": lambda m: "life_change" in m.marks,
+    "dance_is_live": lambda m: "dance_again" in m.marks,
     "after_fight": lambda m: m.state.mark_recent("after_fight", within=3),
     "needs_support": lambda m: bool({"lonely", "reassurance"} & m.marks) and m.state.role != "distancer"
     or m.state.turn >= LONG_SESSION_TURNS and m.state.role == "pursuer",
