@@ -31,11 +31,20 @@ from bench.workspace import bench_settings, prepared_data_dir
 
 
 class RecordingLlama:
-    """Stands in for ``llama_cpp.Llama`` in our backend: resets the KV cache, records each call."""
+    """Stands in for ``llama_cpp.Llama`` in our backend: resets the KV cache, records each call.
 
-    def __init__(self, llama):
+    ``lock`` is the backend's own lock: a raw call takes it too, so it never runs beside a
+    generation of ours (e.g. one abandoned after a time-out, which still runs to its end).
+    """
+
+    def __init__(self, llama, lock):
         self.llama = llama
+        self.lock = lock
         self.calls: list[dict] = []
+
+    def wait_idle(self) -> None:
+        with self.lock:
+            pass
 
     def create_chat_completion(self, **kwargs: Any):
         self.llama.reset()
@@ -50,17 +59,18 @@ class RecordingLlama:
         return getattr(self.llama, name)
 
 
-def raw_call(llama, kwargs: dict) -> tuple[float, dict]:
-    llama.reset()
-    started = time.perf_counter()
-    out = llama.create_chat_completion(**kwargs)
-    return time.perf_counter() - started, out.get("usage", {})
+def raw_call(recorder: RecordingLlama, kwargs: dict) -> tuple[float, dict]:
+    with recorder.lock:
+        recorder.llama.reset()
+        started = time.perf_counter()
+        out = recorder.llama.create_chat_completion(**kwargs)
+        return time.perf_counter() - started, out.get("usage", {})
 
 
 def side_by_side(report: Report, name: str, items: list[str], work, recorder: RecordingLlama) -> None:
-    llama = recorder.llama
     ours_s, raw_s, tokens, prompt_tokens, mismatched, no_call = [], [], 0, 0, 0, 0
     for item in items:
+        recorder.wait_idle()
         recorder.calls.clear()
         started = time.perf_counter()
         fallback = work(item)
@@ -69,7 +79,7 @@ def side_by_side(report: Report, name: str, items: list[str], work, recorder: Re
             no_call += 1
             continue
         call = recorder.calls[0]
-        raw, usage = raw_call(llama, call["kwargs"])
+        raw, usage = raw_call(recorder, call["kwargs"])
         if usage.get("completion_tokens") != call["usage"].get("completion_tokens"):
             mismatched += 1
         ours_s.append(ours)
@@ -129,14 +139,15 @@ def chat_first_delta(port: int, texts: list[str]) -> list[tuple[float, float]]:
     return out
 
 
-def stream_first_token(llama, kwargs: dict) -> tuple[float, float]:
-    llama.reset()
-    started = time.perf_counter()
-    first = None
-    for part in llama.create_chat_completion(**{**kwargs, "stream": True}):
-        if first is None and part["choices"][0].get("delta", {}).get("content"):
-            first = time.perf_counter() - started
-    return first if first is not None else float("nan"), time.perf_counter() - started
+def stream_first_token(recorder: RecordingLlama, kwargs: dict) -> tuple[float, float]:
+    with recorder.lock:
+        recorder.llama.reset()
+        started = time.perf_counter()
+        first = None
+        for part in recorder.llama.create_chat_completion(**{**kwargs, "stream": True}):
+            if first is None and part["choices"][0].get("delta", {}).get("content"):
+                first = time.perf_counter() - started
+        return first if first is not None else float("nan"), time.perf_counter() - started
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     services = build_services(settings)
     if services.llm is None:
         raise SystemExit(f"the llamacpp backend did not load: {services.llm_status.detail}")
-    recorder = RecordingLlama(services.llm._llama)
+    recorder = RecordingLlama(services.llm._llama, services.llm.lock)
     services.llm._llama = recorder
     report.note(f"model: {settings.llm.gguf_path or 'packaged SmolLM2-135M-Instruct Q4_1'}, n_threads={settings.llm.n_threads}, max_tokens={settings.llm.max_tokens}, temperature 0")
 
@@ -176,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
 
     server, port, thread = serve_in_thread(create_app(settings, services=services))
     try:
+        recorder.wait_idle()
         recorder.calls.clear()
         turns = ["We had a fight last night and I feel so alone.", "He goes quiet whenever I bring things up.", "I just want us to feel close again."]
         timings = chat_first_delta(port, turns[: args.chat_turns])
@@ -183,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         for number, (first, done) in enumerate(timings, start=1):
             report.row(series=f"chat turn {number} over SSE", first_delta_ms=round(first * 1000), done_ms=round(done * 1000))
         if calls:
-            first, whole = stream_first_token(recorder.llama, calls[-1]["kwargs"])
+            recorder.wait_idle()
+            first, whole = stream_first_token(recorder, calls[-1]["kwargs"])
             report.row(series="raw model stream of the last chat prompt", first_delta_ms=round(first * 1000), done_ms=round(whole * 1000),
                        prompt_tokens=calls[-1]["usage"].get("prompt_tokens"), completion_tokens=calls[-1]["usage"].get("completion_tokens"))
             first, whole = stream_first_token_langchain(services.llm, recorder, calls[-1]["kwargs"])
@@ -202,10 +215,10 @@ def stream_first_token_langchain(llm, recorder: RecordingLlama, kwargs: dict) ->
 
     kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
     messages = [kinds[m["role"]](content=m["content"]) for m in kwargs["messages"]]
-    recorder.llama.reset()
+    recorder.wait_idle()
     started = time.perf_counter()
     first = None
-    for chunk in llm.stream(messages):
+    for chunk in llm.stream(messages):  # our backend resets the cache through the recorder
         if first is None and chunk.content:
             first = time.perf_counter() - started
     return first if first is not None else float("nan"), time.perf_counter() - started

@@ -126,9 +126,11 @@ def format_report(report: RewriterReport) -> str:
         f"Rewriter evaluation on {report.source}: {report.rows} rows in {report.seconds:.1f}s",
         f"  harsh messages:            {report.harsh}",
         f"  rewritten:                 {report.harsh_rewritten}",
-        f"  rewrite passes all checks: {report.harsh_passing} ({report.pass_rate:.1%}; target >= 95%)",
+        f"  rewrite passes all checks: {report.harsh_passing} ({report.pass_rate:.1%} of harsh; target >= 95%;"
+        f" {report.harsh_passing}/{report.harsh_rewritten} of those rewritten)",
         f"  meaning kept (similarity): mean {number(report.mean_similarity)}, min {number(report.min_similarity)}"
-        f" (floor {report.similarity_floor:.2f})",
+        f" (rewrite vs original; the topic floor {report.similarity_floor:.2f} applies to the better of this"
+        f" and similarity to our own rewrite)",
         f"  gentle messages:           {report.gentle}, changed {report.gentle_changed} (target 0)",
     ]
     if report.failed_checks:

@@ -305,7 +305,7 @@ def content_subject(analysis: Analysis) -> str | None:
         for match in _DETERMINER_PHRASE.finditer(sentence):
             determiner = match.group(1).lower()
             words = [w.lower() for w in match.groups()[1:] if w]
-            words = [w for w in words if w not in _NOT_SUBJECT and len(w) > 2 and not w.endswith("ly")]
+            words = [w for w in words if _could_be_subject(w)]
             if not words:
                 continue
             noun = words[-1] if len(words) == 2 and words[0] in _NOT_SUBJECT else " ".join(words)
@@ -317,6 +317,26 @@ def content_subject(analysis: Analysis) -> str | None:
                 lead = "the"
             return f"{lead} {noun}"
     return None
+
+
+_ADJECTIVE_OR_VERB_ENDING = re.compile(r"(?:ly|ing|ed|ous|ful|less|ive|able|ible|ish|ant)$")
+_NOUNS_WITH_THOSE_ENDINGS = {
+    "meeting", "wedding", "evening", "morning", "building", "ceiling", "feeling", "spring", "thing", "ring",
+    "bed", "shed", "need", "speed", "seed", "plant", "restaurant", "assistant", "servant", "tenant", "olive",
+    "motive", "detective", "relative", "relatives", "table", "cable", "bible", "dish", "fish", "wish",
+    "parking", "shopping", "cooking", "cleaning", "washing", "laundry", "painting", "clothing", "bedding",
+}
+_COMMON_ADJECTIVES = {
+    "poor", "rich", "wrong", "right", "true", "false", "real", "full", "free", "fine", "nice", "mean", "cheap",
+    "ignorant", "stupid", "silly", "dumb", "late", "early", "sick", "busy", "tired", "sure", "whole", "entire",
+}
+
+
+def _could_be_subject(word: str) -> bool:
+    """A crude noun test (no tagger): not a function word, insult, adjective or verb form."""
+    if len(word) <= 2 or word in _NOT_SUBJECT or word in _COMMON_ADJECTIVES:
+        return False
+    return word in _NOUNS_WITH_THOSE_ENDINGS or not _ADJECTIVE_OR_VERB_ENDING.search(word)
 
 
 def _tidy(text: str) -> str:

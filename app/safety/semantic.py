@@ -29,8 +29,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_EXEMPLARS_PATH = Path(__file__).resolve().parent / "data" / "exemplars.yaml"
 
 # Tuned on the dev split (our cases + XSTest safe prompts); see the report in tests/safety/test_semantic.py.
-DEFAULT_THRESHOLD = 0.60
-DEFAULT_MARGIN = 0.05
+DEFAULT_THRESHOLD = 0.56
+DEFAULT_MARGIN = 0.13
 
 MAX_SENTENCES = 24  # a pasted essay is cut to its first sentences (plus the whole text)
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+|\s+-{1,2}\s+")

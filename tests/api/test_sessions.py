@@ -15,7 +15,6 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
 from app.api.sessions import MAX_MESSAGE_CHARS, HistoryOut, TurnOut

@@ -46,7 +46,7 @@ def one_turn(coach, text=PURSUER, state=None):
 
 def test_a_good_model_reply_is_used(services):
     turn = one_turn(coach_with(services, RecordingLLM(responses=[GOOD_REPLY])))
-    assert turn.reply == GOOD_REPLY
+    assert turn.reply == GOOD_REPLY and turn.composition == ["written"]
     assert turn.engine.backend == "fake" and turn.engine.model == "fake-model" and turn.engine.fallback is False
     assert turn.state.role == "pursuer" and turn.technique == "self_check"
     assert any(s.kind == "technique" for s in turn.sources)
@@ -65,7 +65,7 @@ def test_a_good_model_reply_is_used(services):
 def test_a_reply_that_fails_the_checks_is_replaced_by_ours(services, bad_reply, reason):
     composed = one_turn(build_chat_coach(services)).reply
     turn = one_turn(coach_with(services, RecordingLLM(responses=[bad_reply])))
-    assert turn.reply == composed
+    assert turn.reply == composed and "written" not in turn.composition
     assert turn.engine.backend == "fake" and turn.engine.fallback is True
     assert turn.engine.reason
     if reason != "empty":
@@ -130,4 +130,5 @@ def test_a_break_script_stays_ours_under_a_model_reply(services):
         state = turn.state
     assert turn.technique == "time_out" and turn.script
     assert turn.reply.startswith(GOOD_REPLY) and turn.reply.endswith(f"“{turn.script}”")
+    assert turn.composition == ["written", "script_intro", "script"]
     assert turn.engine.fallback is False

@@ -369,8 +369,18 @@ def labelled():
 
 @pytest.fixture(scope="module")
 def labelled_results(rewriter, labelled):
-    """Every labelled message rewritten once (the embedding model is the slow part)."""
-    return [(row, rewriter.rewrite(row["text"])) for row in labelled]
+    """Every labelled message rewritten once (the embedding model is the slow part).
+
+    One torch thread is ~3x faster for these tiny batches on a busy 2-core machine;
+    the setting is restored afterwards.
+    """
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return [(row, rewriter.rewrite(row["text"])) for row in labelled]
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_every_composed_rewrite_over_the_dataset_passes_check(labelled_results):

@@ -429,7 +429,7 @@ def test_keyboard_alone_reaches_every_part(web):
     assert outline[0] != "none" and outline[1] >= 2, f"focus must be visible, got outline {outline}"
 
 
-def test_controls_are_labelled_and_text_has_enough_contrast(web):
+def test_controls_are_labelled_and_text_has_enough_contrast(web, screenshot):
     page = web.page
     open_tab(page, "rewrite")
     rewrite(page, HARSH_MESSAGE)
@@ -443,6 +443,8 @@ def test_controls_are_labelled_and_text_has_enough_contrast(web):
         page.emulate_media(color_scheme=scheme)
         low = page.evaluate(CONTRAST_CHECK)
         assert low == [], f"text below WCAG AA contrast in the {scheme} scheme: {low}"
+    page.locator("#rewrite-original mark.flag").first.hover()
+    screenshot(page, "dark")
 
 
 CONTRAST_CHECK = """

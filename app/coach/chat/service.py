@@ -19,7 +19,7 @@ from dataclasses import replace
 from langchain_core.language_models import BaseChatModel
 
 from app.coach.chat.checks import ReplyChecker
-from app.coach.chat.composer import Part, ReplyComposer, VariantPicker, partner_words
+from app.coach.chat.composer import ComposedReply, Part, ReplyComposer, VariantPicker, partner_words
 from app.coach.chat.intents import Intent, classify
 from app.coach.chat.llm_writer import SYSTEM_PROMPT, USER_PROMPT, ChatLLMError, ChatLLMWriter, WriterInput
 from app.coach.chat.memory import ConversationMemory, summarise
@@ -38,6 +38,7 @@ from app.coach.chat.turn import CoachTurn, TurnSource
 from app.coach.rewrite_checks import wants_break
 from app.coach.types import Analysis, AnalysisContext, EngineInfo, RewriteResult
 from app.prompts import PromptLibrary
+from app.safety.types import SafetyResult
 
 log = logging.getLogger(__name__)
 
@@ -95,19 +96,7 @@ class ChatCoach:
         ``seed`` (the session id) makes the choice of wording stable per conversation."""
         screened = self.safety.screen(message)
         if screened.blocks_coaching:
-            stopped = note_safety(state, screened.level, screened.kind)
-            log.info("chat turn %d stopped by the safety screen (%s)", stopped.turn, screened.kind or screened.level)
-            return CoachTurn(
-                reply=screened.message,
-                state=stopped,
-                summary=summarise(stopped, self.techniques, self.topic_labels),
-                intent="safety",
-                safety=screened,
-                engine=EngineInfo(backend="none", model=None, fallback=False, reason="safety screen"),
-                composition=["safety_message"],
-                remembered_messages=len(memory.recent),
-                context_chars=memory.context_chars,
-            )
+            return self._stopped_turn(screened, state, memory)
 
         analysis = self.analyze(message, AnalysisContext(sender_role=state.role))
         signals = self.cues.read(message)
@@ -121,8 +110,8 @@ class ChatCoach:
         if (intent.kind == "draft" and rewrite is None) or (intent.kind == "question" and answer is None):
             intent = Intent("share")
         rewrite_is_break = bool(rewrite and not rewrite.unchanged and wants_break(rewrite.analysis))
-
         technique = self._choose(intent, new_state, signals, analysis, rewrite, rewrite_is_break)
+
         picker = VariantPicker(seed, new_state.turn, new_state.used_variants)
         voice = partner_words(new_state.partner)
         script, script_pick = None, {}
@@ -131,7 +120,6 @@ class ChatCoach:
             if script is None:
                 script, number = self.composer.variant(DEFAULT_SCRIPT, picker, voice)
                 script_pick = {DEFAULT_SCRIPT: number}
-
         facts = TurnFacts(
             state=new_state,
             marks=signals.marks,
@@ -145,12 +133,7 @@ class ChatCoach:
             answer=answer.answer if answer else None,
         )
         parts = plan(facts)
-        composed = self.composer.compose(parts, picker, voice)
-        for attempt in range(1, REPEAT_RETRIES + 1):  # never the very same reply as in the last turns
-            if reply_checksum(composed.text) not in new_state.recent_replies:
-                break
-            picker = VariantPicker(seed, new_state.turn, {}, shift=attempt)
-            composed = self.composer.compose(parts, picker, voice)
+        composed, picker = self._compose_fresh(parts, seed, new_state, picker, voice)
 
         if technique is not None:
             new_state = note_technique(new_state, technique.id)
@@ -159,16 +142,23 @@ class ChatCoach:
         new_state = replace(new_state, last_intent=intent.kind)
         summary = summarise(new_state, self.techniques, self.topic_labels)
 
-        text, engine = composed.text, self._engine(fallback=False)
+        text, composition, engine = composed.text, composed.composition, self._engine(fallback=False)
         if intent.kind == "draft" and rewrite is not None:
             engine = rewrite.engine
         elif intent.kind == "question" and answer is not None:
             engine = answer.engine
         elif self.writer is not None:
-            text, engine = self._llm_reply(message, new_state, memory, summary, technique, parts, picker, voice, composed.text)
+            given = WriterInput(
+                message=message,
+                state=new_state,
+                memory=memory,
+                summary=summary,
+                technique=technique,
+                technique_source=self.techniques.source(technique) if technique else None,
+                partner=voice["partner"],
+            )
+            text, composition, engine = self._written_reply(given, composed, parts, picker, voice)
 
-        sources = self._sources(answer, technique)
-        shown_analysis = rewrite.analysis if rewrite is not None else analysis
         return CoachTurn(
             reply=text,
             state=new_state,
@@ -176,16 +166,44 @@ class ChatCoach:
             intent=intent.kind,
             safety=screened,
             engine=engine,
-            analysis=shown_analysis,
+            analysis=rewrite.analysis if rewrite is not None else analysis,
             analysis_subject="draft" if rewrite is not None else "message",
             rewrite=rewrite,
-            sources=sources,
+            sources=self._sources(answer, technique),
             technique=technique.id if technique else None,
             script=script,
-            composition=composed.composition,
+            composition=composition,
             remembered_messages=len(memory.recent),
             context_chars=memory.context_chars,
         )
+
+    def _stopped_turn(self, screened: SafetyResult, state: ConversationState, memory: ConversationMemory) -> CoachTurn:
+        """A turn the safety screen stopped: its caring message and resources, noted in the state."""
+        stopped = note_safety(state, screened.level, screened.kind)
+        log.info("chat turn %d stopped by the safety screen (%s)", stopped.turn, screened.kind or screened.level)
+        return CoachTurn(
+            reply=screened.message,
+            state=stopped,
+            summary=summarise(stopped, self.techniques, self.topic_labels),
+            intent="safety",
+            safety=screened,
+            engine=EngineInfo(backend="none", model=None, fallback=False, reason="safety screen"),
+            composition=["safety_message"],
+            remembered_messages=len(memory.recent),
+            context_chars=memory.context_chars,
+        )
+
+    def _compose_fresh(
+        self, parts: list[Part], seed: str, state: ConversationState, picker: VariantPicker, voice: dict[str, str]
+    ) -> tuple[ComposedReply, VariantPicker]:
+        """The composed reply, re-worded (other variants) if it is word for word one of the last replies."""
+        composed = self.composer.compose(parts, picker, voice)
+        for attempt in range(1, REPEAT_RETRIES + 1):
+            if reply_checksum(composed.text) not in state.recent_replies:
+                break
+            picker = VariantPicker(seed, state.turn, {}, shift=attempt)
+            composed = self.composer.compose(parts, picker, voice)
+        return composed, picker
 
     # ------------------------------------------------------------------ helpers
     def _choose(
@@ -271,40 +289,24 @@ class ChatCoach:
             )
         return sources
 
-    def _llm_reply(
-        self,
-        message: str,
-        state: ConversationState,
-        memory: ConversationMemory,
-        summary: str,
-        technique: Technique | None,
-        parts: list[Part],
-        picker: VariantPicker,
-        voice: dict[str, str],
-        composed: str,
-    ) -> tuple[str, EngineInfo]:
-        given = WriterInput(
-            message=message,
-            state=state,
-            memory=memory,
-            summary=summary,
-            technique=technique,
-            technique_source=self.techniques.source(technique) if technique else None,
-            partner=voice["partner"],
-        )
+    def _written_reply(
+        self, given: WriterInput, composed: ComposedReply, parts: list[Part], picker: VariantPicker, voice: dict[str, str]
+    ) -> tuple[str, list[str], EngineInfo]:
+        """The language model's reply if it passes the checks, else ours (and why)."""
         try:
             written = self.writer.write(given)
         except ChatLLMError as exc:
             log.warning("chat: using the composed reply: %s", exc)
-            return composed, self._engine(fallback=True, reason=str(exc))
+            return composed.text, composed.composition, self._engine(fallback=True, reason=str(exc))
         check = self.checker.check(written)
         if not check.passed:
             log.info("chat: language model reply rejected (%d failed checks)", len(check.reasons))
-            return composed, self._engine(fallback=True, reason="the reply failed the checks: " + "; ".join(check.reasons))
-        blocks = [part for part in parts if part.paragraph >= BLOCK]
-        if blocks:  # a break script stays ours: it was checked by the rewriter
-            written = written + "\n\n" + self.composer.compose(blocks, picker, voice).text
-        return written, self._engine(fallback=False)
+            reason = "the reply failed the checks: " + "; ".join(check.reasons)
+            return composed.text, composed.composition, self._engine(fallback=True, reason=reason)
+        blocks = self.composer.compose([part for part in parts if part.paragraph >= BLOCK], picker, voice)
+        if blocks.text:  # a break script stays ours: the rewriter or our templates wrote and checked it
+            return f"{written}\n\n{blocks.text}", ["written", *blocks.composition], self._engine(fallback=False)
+        return written, ["written"], self._engine(fallback=False)
 
     def _engine(self, *, fallback: bool, reason: str | None = None) -> EngineInfo:
         return EngineInfo(backend=self.llm_name, model=self.llm_model, fallback=fallback, reason=reason)
