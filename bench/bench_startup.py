@@ -3,9 +3,9 @@
     python -m bench.bench_startup [--starts 3] [--backends none llamacpp]
 
 Start-up: a new ``uvicorn app.main:create_app --factory`` process (1 worker) over a data directory
-whose index is already built, timed from the spawn until GET /readyz answers 200 (imports, the
-embedding model, opening the index and checking it against the articles, the database, the
-LLM). "Cold" here means a new process; the OS file cache is warm (we cannot drop it on a shared
+whose index is already built, timed from the spawn until GET /readyz answers 200 (imports,
+opening the index and checking it against the articles, the database, the LLM), then the first
+POST /v1/ask after that (the embedding model loads on first use). "Cold" here means a new process; the OS file cache is warm (we cannot drop it on a shared
 machine). Memory: the process's peak RSS (VmHWM) right after start-up and after a mixed load of
 rewrites, questions and chat turns.
 """
@@ -57,18 +57,22 @@ def main(argv: list[str] | None = None) -> int:
         env = server_env(data_dir, build_index_on_start="true", llm__backend=backend)
         if backend == "llamacpp":
             env["SOFTSTART_LLM__TEMPERATURE"] = "0"
-        starts, ready_rss, peak = [], [], []
+        starts, ready_rss, peak, first_request = [], [], [], []
         statuses: dict = {}
         for number in range(args.starts):
             with AppServer(env, workers=1, log_path=DEFAULT_ROOT / "logs" / f"startup-{backend}-{number}.log") as server:
                 starts.append(server.wait_ready())
                 ready_rss.append(current_rss_mib(server.pid))
+                client = SequentialClient(server.base_url)
+                first_request.append(client.post_json("/v1/ask", {"question": "What is a soft start-up?"})[2])
+                client.close()
                 if number == 0:
                     statuses = exercise(server, backend)
                     peak.append(peak_rss_mib(server.pid))
         report.row(
             backend=backend, starts=len(starts), startup_median_s=round(statistics.median(starts), 2),
             startup_min_s=round(min(starts), 2), startup_max_s=round(max(starts), 2),
+            first_ask_after_ready_s=round(statistics.median(first_request), 2),
             rss_when_ready_mib=round(statistics.median(ready_rss)), peak_rss_after_load_mib=peak[0], traffic_statuses=statuses,
         )
     report.save()

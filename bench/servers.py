@@ -53,16 +53,21 @@ def current_rss_mib(pid: int) -> float:
 
 
 class ManagedProcess:
-    """A child process in its own process group, with its output in a log file."""
+    """A child process in its own process group, with its output appended to a log file."""
 
     def __init__(self, argv: list[str], *, env: dict[str, str], log_path: Path, cwd: Path = REPO_ROOT):
         self.argv = argv
+        self.env = env
+        self.cwd = cwd
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(log_path, "wb")
+        self.start()
+
+    def start(self) -> None:
+        self._log = open(self.log_path, "ab")
         self.started_at = time.perf_counter()
         self.process = subprocess.Popen(
-            argv, env=env, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+            self.argv, env=self.env, cwd=self.cwd, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     @property
@@ -100,6 +105,10 @@ class ManagedProcess:
             except ProcessLookupError:
                 pass
         self._log.close()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
 
     def __enter__(self) -> "ManagedProcess":
         return self

@@ -165,13 +165,13 @@ class RewriteComposer:
     def _defensive(self, analysis: Analysis, topic: TopicPhrasing | None, template: str) -> ComposedRewrite:
         message = analysis.message
         forgot = re.search(r"\bforg[eo]t", message, re.IGNORECASE)
-        ownership = pick(self.prompts.variants("rewrite_ownership_forgot" if forgot else "rewrite_ownership"), message, "own")
+        ownership = self._variant("rewrite_ownership_forgot" if forgot else "rewrite_ownership", message, "own")
         subject = (topic.object_in(message) or topic.label) if topic else (content_subject(analysis) or "this")
         feeling = pick(DEFENSIVE_FEELINGS, message, "feeling")
         values = dict(ownership=ownership, feeling=feeling, subject=subject)
         text = _tidy(self.prompts.fill(template, **values))
         composed = self._finish(analysis, "defensive", text, topic=topic, ownership=ownership)
-        brief = _tidy(self.prompts.fill(pick(self.prompts.variants("rewrite_alt_brief_defensive"), message, "alt_brief"), **values))
+        brief = self._variant("rewrite_alt_brief_defensive", message, "alt_brief", **values)
         alternatives = [Alternative("brief", brief)] + [alt for alt in composed.alternatives if alt.tone != "brief"]
         return replace(composed, alternatives=[alt for alt in alternatives if alt.text != text])
 
@@ -189,15 +189,15 @@ class RewriteComposer:
         topic = self.library.topic(analysis.topic)
         slot = self.library.break_times[variant_index(message, "break_time", len(self.library.break_times))]
         if topic is not None:
-            finish = self.prompts.fill(pick(self.prompts.variants("rewrite_break_finish_topic"), message, "finish"), label=topic.label)
+            finish = self._variant("rewrite_break_finish_topic", message, "finish", label=topic.label)
         else:
-            finish = pick(self.prompts.variants("rewrite_break_finish"), message, "finish")
+            finish = self._variant("rewrite_break_finish", message, "finish")
         values = dict(minutes=slot.minutes, finish=finish)
         values["return"] = slot.return_phrase
         text = _tidy(self.prompts.fill(template, **values))
         alternatives = [
-            Alternative("brief", _tidy(self.prompts.fill(pick(self.prompts.variants("rewrite_alt_break_brief"), message, "alt_brief"), **values))),
-            Alternative("name_the_pattern", _tidy(self.prompts.fill(pick(self.prompts.variants("rewrite_alt_break_pattern"), message, "alt_pattern"), **values))),
+            Alternative("brief", self._variant("rewrite_alt_break_brief", message, "alt_brief", **values)),
+            Alternative("name_the_pattern", self._variant("rewrite_alt_break_pattern", message, "alt_pattern", **values)),
         ]
         break_sentence = next((s for s in sentences(text) if re.search(r"\b(break|pause)\b", s, re.I)), text)
         changes = [
@@ -207,6 +207,10 @@ class RewriteComposer:
         return ComposedRewrite("break", text, alternatives, changes, self.prompts.get("rewrite_note_break"))
 
     # ------------------------------------------------------------------ shared
+    def _variant(self, name: str, message: str, salt: str, **values: object) -> str:
+        """One variant of ``prompts/<name>.md`` (chosen by the message hash), filled in and tidied."""
+        return _tidy(self.prompts.fill(pick(self.prompts.variants(name), message, salt), **values))
+
     def _finish(
         self,
         analysis: Analysis,
@@ -259,14 +263,16 @@ class RewriteComposer:
         message = analysis.message
         values = dict(feeling_sentence=feeling_sentence, request=request)
         pattern_name = "rewrite_alt_pattern_defensive" if kind == "defensive" else "rewrite_alt_pattern"
-        briefs = [_tidy(self.prompts.fill(t, **values)) for t in rotated(self.prompts.variants("rewrite_alt_brief"), message, "alt_brief")]
+        briefs = [
+            _tidy(self.prompts.fill(template, **values))
+            for template in rotated(self.prompts.variants("rewrite_alt_brief"), message, "alt_brief")
+        ]
         alternatives = [
-            Alternative("brief", next((b for b in briefs if b != text), briefs[0])),
-            Alternative("name_the_pattern", _tidy(self.prompts.fill(pick(self.prompts.variants(pattern_name), message, "alt_pattern"), **values))),
+            Alternative("brief", next((brief for brief in briefs if brief != text), briefs[0])),
+            Alternative("name_the_pattern", self._variant(pattern_name, message, "alt_pattern", **values)),
         ]
         if kind != "defensive":
-            warm = pick(self.prompts.variants("rewrite_alt_warm"), message, "alt_warm")
-            alternatives.append(Alternative("warm", _tidy(self.prompts.fill(warm, **values))))
+            alternatives.append(Alternative("warm", self._variant("rewrite_alt_warm", message, "alt_warm", **values)))
         if analysis.flooded:
             slot = self.library.break_times[variant_index(message, "break_time", len(self.library.break_times))]
             values = dict(minutes=slot.minutes, label=topic.label if topic else "this")

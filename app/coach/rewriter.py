@@ -97,13 +97,13 @@ class Rewriter:
             )
         except DraftError as exc:
             log.warning("rewrite: using the composed text: %s", exc)
-            return self._result(analysis, composed, composed.text, composed.changes, composed_check, fallback=True, reason=str(exc))
+            return self._fallback(analysis, composed, composed_check, str(exc))
 
         draft_check = self.checker.check(analysis, draft, reference=reference)
         if not draft_check.passed:
             reason = "the draft failed the checks: " + "; ".join(draft_check.reasons)
             log.info("rewrite: language model draft rejected (%d failed checks)", len(draft_check.reasons))
-            return self._result(analysis, composed, composed.text, composed.changes, composed_check, fallback=True, reason=reason)
+            return self._fallback(analysis, composed, composed_check, reason)
         changes = changes_for_draft(analysis, draft, composed)
         return self._result(analysis, composed, draft, changes, draft_check, fallback=False)
 
@@ -142,6 +142,9 @@ class Rewriter:
             check=RewriteCheck(passed=True, reasons=[], similarity=None),
             engine=self._engine(fallback=False),
         )
+
+    def _fallback(self, analysis: Analysis, composed: ComposedRewrite, check: RewriteCheck, reason: str) -> RewriteResult:
+        return self._result(analysis, composed, composed.text, composed.changes, check, fallback=True, reason=reason)
 
     def _result(
         self,

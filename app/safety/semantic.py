@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_EXEMPLARS_PATH = Path(__file__).resolve().parent / "data" / "exemplars.yaml"
 
-# Tuned on the dev split (our cases + XSTest safe prompts); see the report in tests/safety/test_semantic.py.
+# Tuned on the dev split (tests/data/safety_cases.jsonl + XSTest's safe prompts): the loosest pair that
+# keeps 0 false positives on our safe cases and adds none on XSTest safe. See tests/safety/test_semantic.py.
 DEFAULT_THRESHOLD = 0.56
 DEFAULT_MARGIN = 0.13
 
@@ -108,7 +109,7 @@ def split_sentences(text: str, limit: int = MAX_SENTENCES) -> list[str]:
 
     Fragments of one word ("Me.", "ok") say too little to embed and are dropped.
     """
-    text = " ".join(text.split(" ")).strip()
+    text = text.strip()
     parts = [part.strip() for part in _SENTENCE_BREAK.split(text)]
     parts = [part for part in parts if len(_WORD.findall(part)) >= 2]
     if len(parts) <= 1:
@@ -141,23 +142,34 @@ class SemanticSafetyCheck:
 
     def check(self, text: str) -> SemanticMatch | None:
         """The kind the text resembles, or ``None`` when no sentence is near enough to danger."""
-        fired = [
-            SemanticMatch(scores.best_kind, scores.best)  # type: ignore[arg-type]
-            for scores in self.score(text)
-            if self.fires(scores)
-        ]
-        return max(fired, key=lambda match: match.score) if fired else None
+        return self._verdict(self.score(text))
+
+    def check_many(self, texts: Sequence[str]) -> list[SemanticMatch | None]:
+        """``check`` for many texts with one embedding call (for evaluations)."""
+        per_text = [split_sentences(text or "") for text in texts]
+        scores = iter(self._score_sentences([s for sentences in per_text for s in sentences]))
+        return [self._verdict([next(scores) for _ in sentences]) for sentences in per_text]
 
     def fires(self, scores: SentenceScores) -> bool:
         return scores.best >= self.threshold and scores.best - scores.safe >= self.margin
 
     def score(self, text: str) -> list[SentenceScores]:
         """Per sentence: the best similarity to each kind and to the safe look-alikes (one batch)."""
-        sentences = split_sentences(text or "")
+        return self._score_sentences(split_sentences(text or ""))
+
+    def _verdict(self, sentence_scores: Sequence[SentenceScores]) -> SemanticMatch | None:
+        fired = [
+            SemanticMatch(scores.best_kind, scores.best)  # type: ignore[arg-type]
+            for scores in sentence_scores
+            if self.fires(scores)
+        ]
+        return max(fired, key=lambda match: match.score) if fired else None
+
+    def _score_sentences(self, sentences: Sequence[str]) -> list[SentenceScores]:
         if not sentences:
             return []
         unsafe, kinds, safe = self._vectors()
-        vectors = np.asarray(self._embedder.embed(sentences), dtype=np.float32)
+        vectors = np.asarray(self._embedder.embed(list(sentences)), dtype=np.float32)
         unsafe_sims = vectors @ unsafe.T
         safe_best = (vectors @ safe.T).max(axis=1)
         results = []

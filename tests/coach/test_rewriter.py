@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,17 @@ GOOD_DRAFT = (
 @pytest.fixture(scope="module")
 def rewriter(embedder, prompts):
     return Rewriter(embedder=embedder, prompts=prompts)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """One torch thread is ~3x faster for our tiny batches on a busy 2-core machine; restored after."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def llm_rewriter(embedder, prompts, *responses, **fake):
@@ -113,6 +125,16 @@ def test_other_withdrawals_become_break_scripts(rewriter, message):
     assert not result.unchanged
     assert break_problems(result.rewrite) == []
     assert result.check.passed, result.check.reasons
+
+
+def test_flooded_pursuer_is_offered_a_break(embedder, prompts):
+    def flooded_analyze(message, context=None):
+        return replace(analyze(message, context), flooded=True)
+
+    result = Rewriter(analyze=flooded_analyze, embedder=embedder, prompts=prompts).rewrite(TEXTING)
+    assert re.search(r"\bI( feel|'ve been feeling|'m feeling| get) overwhelmed\b", result.rewrite)
+    offer = next(alt.text for alt in result.alternatives if alt.tone == "break")
+    assert break_problems(offer) == []
 
 
 def test_gentle_message_is_left_alone(rewriter):
@@ -369,18 +391,8 @@ def labelled():
 
 @pytest.fixture(scope="module")
 def labelled_results(rewriter, labelled):
-    """Every labelled message rewritten once (the embedding model is the slow part).
-
-    One torch thread is ~3x faster for these tiny batches on a busy 2-core machine;
-    the setting is restored afterwards.
-    """
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return [(row, rewriter.rewrite(row["text"])) for row in labelled]
-    finally:
-        torch.set_num_threads(threads)
+    """Every labelled message rewritten once (the embedding model is the slow part)."""
+    return [(row, rewriter.rewrite(row["text"])) for row in labelled]
 
 
 def test_every_composed_rewrite_over_the_dataset_passes_check(labelled_results):
