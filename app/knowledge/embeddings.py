@@ -36,9 +36,10 @@ class MiniLMEmbedder(Embeddings):
     because sentence-transformers is not re-entrant on one model instance).
     """
 
-    def __init__(self, model_path: Path | None = None, *, batch_size: int = 32):
+    def __init__(self, model_path: Path | None = None, *, batch_size: int = 32, threads: int | None = 1):
         self.model_path = Path(model_path) if model_path else packaged_model_path()
         self.batch_size = batch_size
+        self.threads = threads
         self._model = None
         self._lock = threading.Lock()
 
@@ -46,7 +47,12 @@ class MiniLMEmbedder(Embeddings):
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            import torch
             from sentence_transformers import SentenceTransformer
+
+            if self.threads:
+                # one small model per request: more threads only fight each other on a small host
+                torch.set_num_threads(self.threads)
 
             log.info("loading embedding model from %s", self.model_path)
             self._model = SentenceTransformer(str(self.model_path), device="cpu")

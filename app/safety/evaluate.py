@@ -308,7 +308,8 @@ def _semantic_check(args: argparse.Namespace):
 
     tuned = {name: value for name, value in (("threshold", args.threshold), ("margin", args.margin)) if value is not None}
     check = SemanticSafetyCheck(MiniLMEmbedder(), **tuned)
-    check.check("warm up")
+    check.warm_up()
+    check.check("warm up the model")
     return check
 
 

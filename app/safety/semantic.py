@@ -140,6 +140,10 @@ class SemanticSafetyCheck:
     def exemplars(self) -> Exemplars:
         return self._exemplars
 
+    def warm_up(self) -> None:
+        """Embeds the exemplars now (at start-up) rather than on the first message."""
+        self._vectors()
+
     def check(self, text: str) -> SemanticMatch | None:
         """The kind the text resembles, or ``None`` when no sentence is near enough to danger."""
         return self._verdict(self.score(text))
@@ -182,11 +186,13 @@ class SemanticSafetyCheck:
         """Exemplar embeddings, computed on first use and kept."""
         with self._lock:
             if self._unsafe_vectors is None or self._unsafe_kinds is None or self._safe_vectors is None:
-                rows = [(SAFETY_KINDS.index(kind), s) for kind, sentences in self._exemplars.unsafe.items() for s in sentences]  # type: ignore[arg-type]
-                texts = [s for _, s in rows] + list(self._exemplars.safe)
+                unsafe = [(kind, s) for kind, sentences in self._exemplars.unsafe.items() for s in sentences]
+                texts = [s for _, s in unsafe] + list(self._exemplars.safe)
                 vectors = np.asarray(self._embedder.embed(texts), dtype=np.float32)
-                self._unsafe_vectors = vectors[: len(rows)]
-                self._unsafe_kinds = np.asarray([index for index, _ in rows])
-                self._safe_vectors = vectors[len(rows) :]
-                logger.info("semantic safety check: embedded %d unsafe and %d safe exemplars", len(rows), len(self._exemplars.safe))
+                self._unsafe_vectors = vectors[: len(unsafe)]
+                self._unsafe_kinds = np.asarray([SAFETY_KINDS.index(kind) for kind, _ in unsafe])  # type: ignore[arg-type]
+                self._safe_vectors = vectors[len(unsafe) :]
+                logger.info(
+                    "semantic safety check: embedded %d unsafe and %d safe exemplars", len(unsafe), len(self._exemplars.safe)
+                )
             return self._unsafe_vectors, self._unsafe_kinds, self._safe_vectors

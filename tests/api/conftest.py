@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.coach import analyzer
+from app.coach.chat.conversation import Conversations
 from app.coach.chat.service import ChatCoach
 from app.main import create_app
 from app.services import Services
@@ -76,8 +77,9 @@ def chat_services_factory(services: Services, chat_database_url: str) -> Iterato
         upgrade_database(engine)
         engines.append(engine)
         store = SessionStore(engine)
+        coach = build_chat_coach(services, **coach_overrides)
         return dataclasses.replace(
-            services, db_engine=engine, sessions=store, coach=build_chat_coach(services, **coach_overrides)
+            services, db_engine=engine, sessions=store, coach=coach, conversations=Conversations(store, coach)
         )
 
     yield make

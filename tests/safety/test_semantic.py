@@ -255,14 +255,18 @@ def test_without_a_semantic_stage_or_a_match_the_screen_is_unchanged(prompts, ru
 # ---------------------------------------------------------------------------------------------
 
 
-def test_exemplars_are_embedded_once_lazily_and_each_text_costs_one_embedding_call(embedder):
+def test_exemplars_are_embedded_once_lazily_and_each_text_costs_one_embedding_call(embedder, tmp_path):
+    path = tmp_path / "exemplars.yaml"
+    unsafe = "\n".join(f"  {kind}: [a {kind.replace('_', ' ')} sentence, another one]" for kind in SAFETY_KINDS)
+    path.write_text(f"unsafe:\n{unsafe}\nsafe: [a calm sentence]\n", encoding="utf-8")
     counting = CountingEmbedder(embedder)
-    check = SemanticSafetyCheck(counting)
+    check = SemanticSafetyCheck(counting, exemplars_path=path)
     assert counting.calls == []
+    check.warm_up()
     check.check("I feel calm today")
     check.check("we argued about the dishes. then we made up and watched a film")
-    exemplars = check.exemplars
-    assert counting.calls == [sum(map(len, exemplars.unsafe.values())) + len(exemplars.safe), 1, 3]
+    check.check_many(["one text here", "two texts here"])
+    assert counting.calls == [2 * len(SAFETY_KINDS) + 1, 1, 3, 2]
 
 
 def test_a_dangerous_sentence_inside_a_long_message_is_found(semantic):
