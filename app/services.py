@@ -126,9 +126,11 @@ def build_llm(settings: Settings) -> tuple[BaseChatModel | None, LLMStatus]:
 
 
 def build_safety_screen(settings: Settings, prompts: PromptLibrary, embedder: MiniLMEmbedder) -> SafetyScreen:
-    """Rules first; the semantic stage (nearest written exemplars) catches wording the rules miss."""
-    semantic = SemanticSafetyCheck(embedder)
-    semantic.warm_up()  # embeds the exemplars at start-up, not on someone's first message
+    """Rules first; optionally the semantic stage (nearest written exemplars) for wording the rules miss."""
+    semantic = None
+    if settings.safety.semantic:
+        semantic = SemanticSafetyCheck(embedder)
+        semantic.warm_up()  # embeds the exemplars at start-up, not on someone's first message
     return SafetyScreen(load_resources(settings.safety.region, settings.safety.resources_file), prompts, semantic=semantic)
 
 

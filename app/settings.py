@@ -51,6 +51,11 @@ class SafetySettings(BaseModel):
 
     region: str = "US"
     resources_file: Path | None = Field(None, description="JSON/YAML file with a custom resource list.")
+    semantic: bool = Field(
+        False,
+        description="Add the embedding-based second stage (catches more unanticipated wording, but flags some "
+        "ordinary conflict messages; off until its false positives are fixed).",
+    )
 
 
 class Settings(BaseSettings):

@@ -15,8 +15,10 @@ from __future__ import annotations
 import argparse
 import shutil
 import time
+from contextlib import nullcontext
 
 from bench import corpus, workload
+from bench.embedcount import CountingEmbeddings, forget_cached_vectors
 from bench.httpload import SequentialClient
 from bench.report import Report
 from bench.servers import AppServer
@@ -26,29 +28,35 @@ from bench.workspace import DEFAULT_ROOT, bench_settings, prepared_data_dir, ser
 WARM_UP = 20
 
 
-def timed(items, work) -> list[float]:
-    for item in items[:WARM_UP]:
+def timed(items, work, counter=None) -> list[float]:
+    """Seconds per item, after a warm-up on other items; ``counter`` (a context) wraps the measured part."""
+    for item in workload.warm_up(items, WARM_UP):
         work(item)
     samples = []
-    for item in items:
-        started = time.perf_counter()
-        work(item)
-        samples.append(time.perf_counter() - started)
+    with counter if counter is not None else nullcontext():
+        for item in items:
+            started = time.perf_counter()
+            work(item)
+            samples.append(time.perf_counter() - started)
     return samples
 
 
 def measure(report: Report, label: str, data_dir, services, questions: list[str], http: bool) -> dict:
     index, answerer, safety = services.index, services.answerer, services.safety
     figures = {}
-    retrieval = summarise_seconds(timed(questions, lambda q: index.search(q, k=answerer.k)))
-    report.row(corpus=label, chunks=index.count(), series="retrieval alone (KnowledgeIndex.search, k=4)", **retrieval)
+    forget_cached_vectors(services.embedder)
+    counted = CountingEmbeddings(services.embedder)
+    retrieval = summarise_seconds(timed(questions, lambda q: index.search(q, k=answerer.k), counted))
+    report.row(corpus=label, chunks=index.count(), series="retrieval alone (KnowledgeIndex.search, k=4)", **retrieval, **counted.per_request(len(questions)))
 
     def route_work(question: str) -> None:
         if not safety.screen(question).blocks_coaching:
             answerer.answer(question)
 
-    in_process = summarise_seconds(timed(questions, route_work))
-    report.row(corpus=label, chunks=index.count(), series="ask in-process (screen + Answerer.answer)", **in_process)
+    forget_cached_vectors(services.embedder)
+    counted = CountingEmbeddings(services.embedder)
+    in_process = summarise_seconds(timed(questions, route_work, counted))
+    report.row(corpus=label, chunks=index.count(), series="ask in-process (screen + Answerer.answer)", **in_process, **counted.per_request(len(questions)))
     figures.update(retrieval=retrieval, in_process=in_process)
     if http:
         env = server_env(data_dir, build_index_on_start="false")
@@ -70,6 +78,7 @@ def measure(report: Report, label: str, data_dir, services, questions: list[str]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--embed-cache", type=int, default=None, help="in-process series: embedder cache size (0 = off; default: the app's)")
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
     parser.add_argument("--vectors", choices=corpus.VECTOR_KINDS, default="perturbed")
@@ -82,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     from app.knowledge.embeddings import MiniLMEmbedder
     from app.services import build_services, open_index
 
-    embedder = MiniLMEmbedder()
+    embedder = MiniLMEmbedder() if args.embed_cache is None else MiniLMEmbedder(cache_size=args.embed_cache)
+    report.note(f"in-process embedder cache: {getattr(embedder, 'cache_size', 'none')}")
     real_dir = prepared_data_dir(embedder=embedder)
     real_services = build_services(bench_settings(real_dir, build_index_on_start=False), embedder=embedder)
     baseline = measure(report, "real knowledge base", real_dir, real_services, questions, not args.no_http)

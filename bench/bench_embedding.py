@@ -30,7 +30,7 @@ def measure_here(threads: int, repeat: int) -> list[dict]:
     torch.set_num_threads(threads)
     from app.knowledge.embeddings import MiniLMEmbedder
 
-    embedder = MiniLMEmbedder()
+    embedder = MiniLMEmbedder(threads=threads)
     embedder.embed(["warm up"] * 4)
     rows = []
     for batch in BATCHES:

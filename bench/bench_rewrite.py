@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import time
+from contextlib import nullcontext
 
 from bench import workload
+from bench.embedcount import CountingEmbeddings, forget_cached_vectors
 from bench.httpload import SequentialClient
 from bench.report import Report
 from bench.servers import AppServer
@@ -23,19 +25,22 @@ from bench.workspace import DEFAULT_ROOT, bench_settings, prepared_data_dir, ser
 WARM_UP = 20
 
 
-def time_each(texts: list[str], work) -> list[float]:
-    for text in texts[:WARM_UP]:
+def time_each(texts: list[str], work, counter=None) -> list[float]:
+    """Seconds per text, after a warm-up on other texts; ``counter`` (a context) wraps the measured part."""
+    for text in workload.warm_up(texts, WARM_UP):
         work(text)
     samples = []
-    for text in texts:
-        started = time.perf_counter()
-        work(text)
-        samples.append(time.perf_counter() - started)
+    with counter if counter is not None else nullcontext():
+        for text in texts:
+            started = time.perf_counter()
+            work(text)
+            samples.append(time.perf_counter() - started)
     return samples
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--embed-cache", type=int, default=None, help="in-process series: embedder cache size (0 = off; default: the app's)")
     parser.add_argument("--messages", type=int, default=287, help="how many messages per series (cycled; at least 200 for the record)")
     args = parser.parse_args(argv)
     report = Report("bench_rewrite", "Rewrite latency, no-LLM engine")
@@ -44,8 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     from app.coach import analyzer
     from app.services import build_services
 
+    from app.knowledge.embeddings import MiniLMEmbedder
+
     data_dir = prepared_data_dir()
-    services = build_services(bench_settings(data_dir))
+    embedder = MiniLMEmbedder() if args.embed_cache is None else MiniLMEmbedder(cache_size=args.embed_cache)
+    services = build_services(bench_settings(data_dir), embedder=embedder)
+    report.note(f"in-process embedder cache: {getattr(embedder, 'cache_size', 'none')}")
 
     samples = time_each(texts, analyzer.analyze)
     report.row(series="analyzer alone (app.coach.analyzer.analyze)", **summarise_seconds(samples))
@@ -55,8 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         if not screened.blocks_coaching:
             services.rewriter.rewrite(text)
 
-    samples = time_each(texts, route_work)
-    report.row(series="in-process (safety screen + Rewriter.rewrite)", **summarise_seconds(samples))
+    forget_cached_vectors(services.embedder)
+    counted = CountingEmbeddings(services.embedder)
+    samples = time_each(texts, route_work, counted)
+    report.row(series="in-process (safety screen + Rewriter.rewrite)", **summarise_seconds(samples), **counted.per_request(len(texts)))
 
     with AppServer(server_env(data_dir), workers=1, log_path=DEFAULT_ROOT / "logs" / "rewrite-server.log") as server:
         server.wait_ready()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import logging
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -34,14 +36,23 @@ class MiniLMEmbedder(Embeddings):
 
     The model loads on first use and is shared by threads (encode is guarded by a lock
     because sentence-transformers is not re-entrant on one model instance).
+
+    One request embeds the same text several times (the safety screen, the search or the
+    soft start-up library, the rewrite checks), so the vectors of the last ``cache_size`` texts
+    of small calls are kept, keyed by a hash of the text (the text itself is not kept).
+    ``cache_size=0`` turns that off.
     """
 
-    def __init__(self, model_path: Path | None = None, *, batch_size: int = 32, threads: int | None = 1):
+    CACHED_CALL_MAX_TEXTS = 16  # bigger calls (index builds) would only flush the cache
+
+    def __init__(self, model_path: Path | None = None, *, batch_size: int = 32, threads: int | None = 1, cache_size: int = 512):
         self.model_path = Path(model_path) if model_path else packaged_model_path()
         self.batch_size = batch_size
         self.threads = threads
+        self.cache_size = cache_size
         self._model = None
         self._lock = threading.Lock()
+        self._cache: OrderedDict[bytes, list[float]] = OrderedDict()
 
     def _load(self):
         if self._model is None:
@@ -61,15 +72,31 @@ class MiniLMEmbedder(Embeddings):
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
+        if not self.cache_size or len(texts) > self.CACHED_CALL_MAX_TEXTS:
+            with self._lock:
+                return self._encode(list(texts))
+        keys = [hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest() for text in texts]
         with self._lock:
-            model = self._load()
-            vectors = model.encode(
-                list(texts),
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-                convert_to_numpy=True,
-            )
+            found = {key: self._cache[key] for key in keys if key in self._cache}
+            missing = list(dict.fromkeys(key for key in keys if key not in found))
+            if missing:
+                text_of = dict(zip(keys, texts))
+                found.update(zip(missing, self._encode([text_of[key] for key in missing])))
+            for key in keys:
+                self._cache[key] = found[key]
+                self._cache.move_to_end(key)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return [list(found[key]) for key in keys]
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        vectors = self._load().encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
         return vectors.tolist()
 
     def similarity(self, a: str, b: str) -> float:
