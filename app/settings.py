@@ -86,7 +86,6 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, description="Redis URL for shared rate limits; default: in-memory.")
     rate_limit_per_minute: int = Field(120, ge=0, description="Requests per client per minute; 0 disables.")
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins; empty = closed.")
-    log_message_text: bool = Field(False, description="Write user texts to the log (off by default for privacy).")
     llm: LLMSettings = Field(default_factory=LLMSettings)
     vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
     safety: SafetySettings = Field(default_factory=SafetySettings)

@@ -51,6 +51,12 @@ def best_sentences(question: str, passage: Passage, count: int = SENTENCES_PER_P
     return [sentence for *_, position, sentence in sorted(top, key=lambda item: item[2])]
 
 
+def short_source(source: str, names: int = 2) -> str:
+    """"A; B; C; D" -> "A; B and others": the full list stays in the response's sources."""
+    parts = [part.strip() for part in source.split(";") if part.strip()]
+    return source if len(parts) <= names else "; ".join(parts[:names]) + " and others"
+
+
 def _variant(options: list[str], key: str) -> str:
     return options[zlib.crc32(key.encode()) % len(options)]
 
@@ -67,7 +73,7 @@ class AnswerComposer:
             quote = " ".join(best_sentences(question, passage))
             points.append(
                 self.prompts.fill(
-                    self.prompts.get("answer_point"), title=passage.title, source=passage.source, text=quote, n=number
+                    self.prompts.get("answer_point"), title=passage.title, source=short_source(passage.source), text=quote, n=number
                 )
             )
         answer = self.prompts.fill(
