@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from app.api.deps import SettingsDep
 from app.api.schemas import ErrorOut
 from app.knowledge.articles import ARTICLE_SUFFIXES, read_article
+from app.knowledge.index import folders_by_label
 from app.knowledge.library import FolderRegistry
 
 router = APIRouter(prefix="/v1", tags=["articles"])
@@ -23,24 +24,6 @@ class ArticleOut(BaseModel):
     source: str = Field(examples=["Tracy Askilsrud, a couples therapist's blog"])
     topics: list[str] = Field(examples=[["distancer", "flooding"]])
     text: str = Field(description="The article's text (Markdown for .md files, plain text otherwise).")
-
-
-def folders_by_label(folders: list[Path]) -> dict[str, Path]:
-    """Each knowledge folder under the label its source_ids start with.
-
-    Labels are given exactly as ``app.knowledge.index.collect_articles`` gives them: the folder's
-    name, with "-2", "-3"… for later folders of the same name.
-    """
-    labelled: dict[str, Path] = {}
-    for folder in folders:
-        folder = Path(folder).resolve()
-        label = folder.name or "library"
-        suffix = 2
-        while label in labelled:
-            label = f"{folder.name}-{suffix}"
-            suffix += 1
-        labelled[label] = folder
-    return labelled
 
 
 def article_path(source_id: str, folders: dict[str, Path]) -> tuple[Path, Path, str] | None:

@@ -12,7 +12,7 @@ import re._constants as sre_constants  # the stdlib's own regex parser: used onl
 import re._parser as sre_parser
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, get_args
 
 import yaml
 
@@ -20,16 +20,7 @@ from app.coach.types import FlagKind
 
 DEFAULT_LEXICON_PATH = Path(__file__).resolve().parent / "data" / "analyzer_lexicon.yaml"
 
-FLAG_KINDS: tuple[FlagKind, ...] = (
-    "criticism",
-    "absolute",
-    "contempt",
-    "defensiveness",
-    "stonewalling",
-    "demand",
-    "protest",
-    "flooding",
-)
+FLAG_KINDS: tuple[FlagKind, ...] = get_args(FlagKind)
 
 MACRO_RE = re.compile(r"%([A-Z_]+)%")
 PATTERN_OPTIONS = frozenset(

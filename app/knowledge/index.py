@@ -228,17 +228,24 @@ class KnowledgeIndex:
         return passages
 
 
-def collect_articles(folders: Iterable[Path]) -> list[Article]:
-    """Articles of every folder; folder labels made unique so two folders named alike don't collide."""
-    articles: list[Article] = []
-    labels: set[str] = set()
+def folders_by_label(folders: Iterable[Path]) -> dict[str, Path]:
+    """Each knowledge folder under the label its source_ids start with: the folder's name, with
+    "-2", "-3"… for later folders of the same name, so two folders named alike don't collide."""
+    labelled: dict[str, Path] = {}
     for folder in folders:
         folder = Path(folder).resolve()
         label = folder.name or "library"
         suffix = 2
-        while label in labels:
+        while label in labelled:
             label = f"{folder.name}-{suffix}"
             suffix += 1
-        labels.add(label)
+        labelled[label] = folder
+    return labelled
+
+
+def collect_articles(folders: Iterable[Path]) -> list[Article]:
+    """Articles of every folder, each folder under its label."""
+    articles: list[Article] = []
+    for label, folder in folders_by_label(folders).items():
         articles.extend(load_articles(folder, label))
     return articles
