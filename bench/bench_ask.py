@@ -85,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP series")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the synthetic corpora even if present")
     args = parser.parse_args(argv)
-    report = Report("bench_ask", "Ask latency and retrieval alone as the corpus grows")
+    suffix = "" if args.embed_cache is None else f"_cache{args.embed_cache}"
+    report = Report(f"bench_ask{suffix}", "Ask latency and retrieval alone as the corpus grows" + (f" (in-process embedder cache {args.embed_cache})" if suffix else ""), module="bench_ask")
     questions = workload.questions(args.questions)
 
     from app.knowledge.embeddings import MiniLMEmbedder

@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, nargs="*", default=[2])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--llamacpp-requests", type=int, default=32)
+    parser.add_argument("--llamacpp-max-tokens", type=int, default=64)
     parser.add_argument("--skip-llamacpp", action="store_true")
     parser.add_argument("--deadline", type=float, default=180.0, help="seconds at most per level")
     args = parser.parse_args(argv)
@@ -66,13 +67,14 @@ def main(argv: list[str] | None = None) -> int:
                 level(report, server, "none", workers, "/v1/ask", asks, clients, args.deadline)
 
     if not args.skip_llamacpp:
-        env = server_env(data_dir, build_index_on_start="false", llm__backend="llamacpp", llm__temperature="0")
+        env = server_env(data_dir, build_index_on_start="false", llm__backend="llamacpp", llm__temperature="0", llm__max_tokens=str(args.llamacpp_max_tokens))
+        report.note(f"llamacpp series: SOFTSTART_LLM__MAX_TOKENS={args.llamacpp_max_tokens} to keep the run bounded; the drafter's time-out is 30 s")
         drafts = [{"message": text} for text in workload.harsh_messages(args.llamacpp_requests)]
         with AppServer(env, workers=1, log_path=DEFAULT_ROOT / "logs" / "concurrency-llamacpp.log") as server:
             server.wait_ready()
             run_load(server.base_url, "/v1/rewrite", drafts[:2], clients=1)  # warm-up
             for clients in args.clients:
-                count = max(clients, min(args.llamacpp_requests, 4 * clients))
+                count = min(args.llamacpp_requests, max(clients, 4))
                 level(report, server, "llamacpp", 1, "/v1/rewrite", drafts[:count], clients, max(args.deadline, 300.0))
     report.note("target: zero errors at 32 concurrent clients")
     report.save()

@@ -68,13 +68,18 @@ def raw_call(recorder: RecordingLlama, kwargs: dict) -> tuple[float, dict]:
 
 
 def side_by_side(report: Report, name: str, items: list[str], work, recorder: RecordingLlama) -> None:
-    ours_s, raw_s, tokens, prompt_tokens, mismatched, no_call = [], [], 0, 0, 0, 0
+    ours_s, raw_s, tokens, prompt_tokens, mismatched, no_call, timed_out = [], [], 0, 0, 0, 0, 0
     for item in items:
         recorder.wait_idle()
         recorder.calls.clear()
         started = time.perf_counter()
-        fallback = work(item)
+        engine = work(item)
         ours = time.perf_counter() - started
+        recorder.wait_idle()  # a generation abandoned at the time-out still runs to its end
+        fallback = engine.fallback if engine else None
+        if engine is not None and "timed out" in (engine.reason or ""):
+            timed_out += 1
+            continue
         if len(recorder.calls) != 1:
             no_call += 1
             continue
@@ -91,7 +96,7 @@ def side_by_side(report: Report, name: str, items: list[str], work, recorder: Re
             prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens"), fallback=fallback,
         )
     if not ours_s:
-        report.note(f"{name}: no request reached the model")
+        report.note(f"{name}: no request reached the model in time ({timed_out} timed out)")
         return
     total_overhead = (sum(ours_s) / sum(raw_s) - 1) * 100
     median_overhead = statistics.median((o / r - 1) * 100 for o, r in zip(ours_s, raw_s))
@@ -100,8 +105,9 @@ def side_by_side(report: Report, name: str, items: list[str], work, recorder: Re
         overhead_pct=round(total_overhead, 1), prompt_tokens=prompt_tokens, completion_tokens=tokens,
         fallback=f"median overhead {median_overhead:.1f}%; {tokens / sum(raw_s):.1f} tok/s raw, {tokens / sum(ours_s):.1f} tok/s ours",
     )
-    if mismatched or no_call:
-        report.note(f"{name}: {mismatched} replays produced a different token count; {no_call} requests made no single model call")
+    if mismatched or no_call or timed_out:
+        report.note(f"{name}: {mismatched} replays produced a different token count; {no_call} requests made no single model call; "
+                    f"{timed_out} timed out (30 s) and were left out")
 
 
 def serve_in_thread(app) -> tuple[Any, int, threading.Thread]:
@@ -172,12 +178,12 @@ def main(argv: list[str] | None = None) -> int:
     def rewrite(text: str):
         if services.safety.screen(text).blocks_coaching:
             return None
-        return services.rewriter.rewrite(text).engine.fallback
+        return services.rewriter.rewrite(text).engine
 
     def ask(question: str):
         if services.safety.screen(question).blocks_coaching:
             return None
-        return services.answerer.answer(question).engine.fallback
+        return services.answerer.answer(question).engine
 
     rewrite(workload.harsh_messages(1)[0])  # warm-up
     side_by_side(report, "rewrite", workload.harsh_messages(args.rewrites + 3)[3:], rewrite, recorder)

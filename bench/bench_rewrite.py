@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--embed-cache", type=int, default=None, help="in-process series: embedder cache size (0 = off; default: the app's)")
     parser.add_argument("--messages", type=int, default=287, help="how many messages per series (cycled; at least 200 for the record)")
     args = parser.parse_args(argv)
-    report = Report("bench_rewrite", "Rewrite latency, no-LLM engine")
+    suffix = "" if args.embed_cache is None else f"_cache{args.embed_cache}"
+    report = Report(f"bench_rewrite{suffix}", "Rewrite latency, no-LLM engine" + (f" (in-process embedder cache {args.embed_cache})" if suffix else ""), module="bench_rewrite")
     texts = workload.messages(args.messages)
 
     from app.coach import analyzer

@@ -16,10 +16,10 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 class Report:
     """Rows of figures for one benchmark run, printed as they come and saved at the end."""
 
-    def __init__(self, name: str, title: str):
+    def __init__(self, name: str, title: str, *, module: str | None = None):
         self.name = name
         self.title = title
-        self.command = "python -m " + f"bench.{name} " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        self.command = f"python -m bench.{module or name} " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         self.machine_before = machine_facts()
         self.rows: list[dict] = []
         self.notes: list[str] = []

@@ -23,9 +23,14 @@ if [ "${QUICK:-0}" = 1 ]; then
   run bench.bench_index --synthetic-chunks 100
 else
   run bench.bench_rewrite --messages 287
+  run bench.bench_rewrite --messages 287 --embed-cache 0      # before the embedder cache
   run bench.bench_ask --questions 200 --sizes 1000 10000
+  run bench.bench_ask --questions 200 --sizes --no-http --embed-cache 0   # before the embedder cache
   run bench.bench_llamacpp --rewrites 8 --asks 8 --chat-turns 3
   run bench.bench_concurrency --clients 1 8 32 --workers 1 2 --requests 200 --llamacpp-requests 32
   run bench.bench_startup --starts 3
   run bench.bench_index --synthetic-chunks 1000
+  run bench.bench_embedding --repeat 30
 fi
+"$PYTHON" -m bench.results_tables > bench/results/tables.md
+echo "tables: bench/results/tables.md"
