@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 # The techniques the product issue asks for, by catalogue id.
 ASKED_FOR = {
-    "self_check",  # am I reaching out to connect, or to calm my own anxiety?
+    "self_check",  # the self-check before reaching out: closeness, or soothing my own worry?
     "pause_and_breathe",  # pausing and breathing before a reply
     "time_out",  # the time-out with a promised check-back
     "more_time",  # asking for more time if still flooded
