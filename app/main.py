@@ -16,6 +16,7 @@ from app.api import ask, health, rewrite, sessions
 from app.api import web
 from app.api.limits import BodySizeLimit
 from app.api.rate_limit import RateLimitMiddleware, build_rate_limiter
+from app.api.schemas import COMMON_RESPONSES
 from app.services import Services, build_services
 from app.settings import Settings, get_settings
 
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         yield
         app.state.services = None
 
-    app = FastAPI(title="Softstart", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="Softstart", version=__version__, description=DESCRIPTION, lifespan=lifespan, responses=COMMON_RESPONSES)
     app.state.settings = settings
     app.state.services = None
 

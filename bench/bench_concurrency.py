@@ -27,7 +27,13 @@ from bench.stats import summarise_seconds
 from bench.workspace import DEFAULT_ROOT, prepared_data_dir, server_env
 
 
+def fresh(bodies: list[dict], tag: str) -> list[dict]:
+    """The bodies with ``tag`` added to their text: texts the server has not seen (nor cached vectors of)."""
+    return [{key: f"{value} ({tag})" for key, value in body.items()} for body in bodies]
+
+
 def level(report: Report, server: AppServer, backend: str, workers: int, path: str, bodies: list[dict], clients: int, deadline_s: float) -> None:
+    bodies = fresh(bodies, f"{backend} {workers}w {clients}c")
     result = run_load(server.base_url, path, bodies, clients=clients, deadline_s=deadline_s)
     summary = summarise_seconds(result.latencies)
     report.row(
@@ -60,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         env = server_env(data_dir, build_index_on_start="false")
         with AppServer(env, workers=workers, log_path=DEFAULT_ROOT / "logs" / f"concurrency-none-{workers}.log") as server:
             server.wait_ready()
-            run_load(server.base_url, "/v1/rewrite", rewrites[:20], clients=workers * 2)  # warm every worker
-            run_load(server.base_url, "/v1/ask", asks[:20], clients=workers * 2)
+            run_load(server.base_url, "/v1/rewrite", fresh(rewrites[:20], "warm-up"), clients=workers * 2)  # warm every worker
+            run_load(server.base_url, "/v1/ask", fresh(asks[:20], "warm-up"), clients=workers * 2)
             for clients in args.clients:
                 level(report, server, "none", workers, "/v1/rewrite", rewrites, clients, args.deadline)
                 level(report, server, "none", workers, "/v1/ask", asks, clients, args.deadline)
@@ -72,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         drafts = [{"message": text} for text in workload.harsh_messages(args.llamacpp_requests)]
         with AppServer(env, workers=1, log_path=DEFAULT_ROOT / "logs" / "concurrency-llamacpp.log") as server:
             server.wait_ready()
-            run_load(server.base_url, "/v1/rewrite", drafts[:2], clients=1)  # warm-up
+            run_load(server.base_url, "/v1/rewrite", fresh(drafts[:2], "warm-up"), clients=1)
             for clients in args.clients:
                 count = min(args.llamacpp_requests, max(clients, 4))
                 level(report, server, "llamacpp", 1, "/v1/rewrite", drafts[:count], clients, max(args.deadline, 300.0))

@@ -7,7 +7,9 @@ with temperature 0, so a replay of the same prompt produces the same tokens. For
 time the route's work through our code (safety screen + ``Rewriter.rewrite`` / ``Answerer.answer``)
 while recording the exact ``create_chat_completion`` call it made; then we replay that call
 straight on the same ``llama_cpp.Llama`` (no LangChain, no checks). The model's KV cache is reset
-before both, so neither gets a prompt-prefix hit the other did not. Overhead = ours / raw - 1.
+before both, so neither gets a prompt-prefix hit the other did not. Overhead = ours / raw - 1;
+``outside_model_ms`` is the part of our time spent outside the model call (timed inside the same
+request, so it does not depend on the machine's load changing between the two runs).
 
 Time to first token in chat: the chat endpoint (POST /v1/sessions/{id}/messages with
 ``Accept: text/event-stream``, real uvicorn in a thread over the same services) against the
@@ -68,7 +70,7 @@ def raw_call(recorder: RecordingLlama, kwargs: dict) -> tuple[float, dict]:
 
 
 def side_by_side(report: Report, name: str, items: list[str], work, recorder: RecordingLlama) -> None:
-    ours_s, raw_s, tokens, prompt_tokens, mismatched, no_call, timed_out = [], [], 0, 0, 0, 0, 0
+    ours_s, raw_s, inside_s, tokens, prompt_tokens, mismatched, no_call, timed_out = [], [], [], 0, 0, 0, 0, 0
     for item in items:
         recorder.wait_idle()
         recorder.calls.clear()
@@ -89,10 +91,12 @@ def side_by_side(report: Report, name: str, items: list[str], work, recorder: Re
             mismatched += 1
         ours_s.append(ours)
         raw_s.append(raw)
+        inside_s.append(call["seconds"])
         tokens += usage.get("completion_tokens", 0)
         prompt_tokens += usage.get("prompt_tokens", 0)
         report.row(
             series=name, ours_ms=round(ours * 1000), raw_ms=round(raw * 1000), overhead_pct=round((ours / raw - 1) * 100, 1),
+            outside_model_ms=round((ours - call["seconds"]) * 1000),
             prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens"), fallback=fallback,
         )
     if not ours_s:
@@ -102,7 +106,8 @@ def side_by_side(report: Report, name: str, items: list[str], work, recorder: Re
     median_overhead = statistics.median((o / r - 1) * 100 for o, r in zip(ours_s, raw_s))
     report.row(
         series=f"{name}: all {len(ours_s)}", ours_ms=round(sum(ours_s) * 1000), raw_ms=round(sum(raw_s) * 1000),
-        overhead_pct=round(total_overhead, 1), prompt_tokens=prompt_tokens, completion_tokens=tokens,
+        overhead_pct=round(total_overhead, 1), outside_model_ms=round((sum(ours_s) - sum(inside_s)) * 1000),
+        prompt_tokens=prompt_tokens, completion_tokens=tokens,
         fallback=f"median overhead {median_overhead:.1f}%; {tokens / sum(raw_s):.1f} tok/s raw, {tokens / sum(ours_s):.1f} tok/s ours",
     )
     if mismatched or no_call or timed_out:
@@ -135,7 +140,7 @@ def chat_first_delta(port: int, texts: list[str]) -> list[tuple[float, float]]:
         response = connection.getresponse()
         first = None
         while True:
-            line = response.fp.readline()
+            line = response.readline()
             if not line:
                 break
             if first is None and line.startswith(b"event: delta"):

@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-$( [ -x .venv/bin/python ] && echo .venv/bin/python || echo python )}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 
+failed=()
 run() {
   echo "### $*  (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
-  "$PYTHON" -m "$@"
+  "$PYTHON" -m "$@" || failed+=("$1")
 }
 
 if [ "${QUICK:-0}" = 1 ]; then
@@ -34,3 +35,7 @@ else
 fi
 "$PYTHON" -m bench.results_tables > bench/results/tables.md
 echo "tables: bench/results/tables.md"
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "failed: ${failed[*]}" >&2
+  exit 1
+fi

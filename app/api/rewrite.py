@@ -49,7 +49,7 @@ class ChangeOut(BaseModel):
 class CheckOut(BaseModel):
     passed: bool
     reasons: list[str] = Field(default_factory=list)
-    similarity: float | None = Field(None, description="Embedding similarity of the rewrite to the original (meaning kept).")
+    similarity: float | None = Field(None, description="Embedding similarity of a language model's draft to the original (meaning kept); null for our own composed rewrites, which are built from the message's own topic and words.")
 
 
 class RewriteResponse(BaseModel):

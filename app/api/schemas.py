@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")  # "\ud83d" escapes that are half an emoji: not text
 
 
 def _clean_text(value: str) -> str:
@@ -15,6 +16,8 @@ def _clean_text(value: str) -> str:
         raise ValueError("must not be empty or only whitespace")
     if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
+    if _LONE_SURROGATE.search(value):
+        raise ValueError("must be valid Unicode text (it contains half of a surrogate pair)")
     return value.strip()
 
 
@@ -50,6 +53,15 @@ class SafetyOut(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: str | list = Field(examples=["question: must not be empty or only whitespace"])
+
+
+# Answers any route can give, documented on every route (a route's own entries take precedence).
+COMMON_RESPONSES: dict[int | str, dict] = {
+    400: {"model": ErrorOut, "description": "The body could not be parsed (not JSON, or not valid UTF-8)."},
+    413: {"model": ErrorOut, "description": "The body is larger than the limit."},
+    429: {"model": ErrorOut, "description": "Too many requests from this client; see the Retry-After header."},
+    503: {"model": ErrorOut, "description": "The service is still starting."},
+}
 
 
 def safety_out(result) -> SafetyOut:

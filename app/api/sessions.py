@@ -267,10 +267,29 @@ def wants_event_stream(request: Request) -> bool:
 
 
 # ---------------------------------------------------------------------- routes
+def _session_link(operation_id: str, description: str) -> dict:
+    """An OpenAPI link: the id and token of a new session, used by a later call."""
+    return {
+        "operationId": operation_id,
+        "parameters": {"path.session_id": "$response.body#/id", "header.Authorization": "Bearer {$response.body#/token}"},
+        "description": description,
+    }
+
+
+# How the calls fit together, for API clients, documentation and schemathesis' stateful tests.
+SESSION_LINKS = {
+    "PostMessage": _session_link("post_message", "Say something in the new session."),
+    "GetHistory": _session_link("get_history", "Read the new session's history."),
+    "DeleteSession": _session_link("delete_session", "Erase the new session."),
+}
+
+
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=SessionCreated,
+    operation_id="create_session",
+    responses={201: {"links": SESSION_LINKS}},
     summary="Start a chat session; keep the token, it is needed for every later call",
 )
 def create_session(conversations: ConversationsDep) -> SessionCreated:
@@ -281,6 +300,7 @@ def create_session(conversations: ConversationsDep) -> SessionCreated:
 @router.post(
     "/{session_id}/messages",
     response_model=TurnOut,
+    operation_id="post_message",
     responses={
         200: {
             "description": "The coach's turn as JSON, or with `Accept: text/event-stream` as server-sent events: "
@@ -319,6 +339,7 @@ def post_message(body: MessageIn, session_id: SessionId, conversations: Conversa
 @router.get(
     "/{session_id}/messages",
     response_model=HistoryOut,
+    operation_id="get_history",
     responses={404: {"model": ErrorOut}},
     summary="The whole conversation, oldest message first",
 )
@@ -333,6 +354,7 @@ def get_history(session_id: SessionId, conversations: ConversationsDep) -> Histo
 @router.delete(
     "/{session_id}",
     status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="delete_session",
     responses={404: {"model": ErrorOut}},
     summary="Erase the session and all its messages for good",
 )

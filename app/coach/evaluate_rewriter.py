@@ -71,8 +71,13 @@ def load_csv(path: Path, column: str = "toxic_comment") -> list[dict]:
         ]
 
 
-def evaluate_rewriter(rows: Iterable[Mapping], rewriter, *, source: str = "rows") -> RewriterReport:
-    """Rewrite every row and count what passed; ``rewriter`` is an ``app.coach.rewriter.Rewriter``."""
+def evaluate_rewriter(rows: Iterable[Mapping], rewriter, *, source: str = "rows", embedder=None) -> RewriterReport:
+    """Rewrite every row and count what passed; ``rewriter`` is an ``app.coach.rewriter.Rewriter``.
+
+    Meaning kept is the embedding similarity of each rewrite to its message: the check's own figure
+    when it measured one (a model's draft), else measured here with ``embedder`` (our composed
+    rewrites are not embedded while serving).
+    """
     started = time.perf_counter()
     rows = list(rows)
     harsh = rewritten = passing = gentle = gentle_changed = 0
@@ -96,6 +101,9 @@ def evaluate_rewriter(rows: Iterable[Mapping], rewriter, *, source: str = "rows"
         rewritten += 1
         if result.check.similarity is not None:
             similarities.append(result.check.similarity)
+        elif embedder is not None:
+            original, rewrite = embedder.embed([result.original, result.rewrite])
+            similarities.append(float(sum(x * y for x, y in zip(original, rewrite))))
         if result.check.passed:
             passing += 1
         else:
@@ -155,10 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     from app.settings import get_settings
 
     settings = get_settings()
-    rewriter = Rewriter(
-        embedder=MiniLMEmbedder(settings.embedding_model_path),
-        prompts=PromptLibrary(settings.prompts_dir),
-    )
+    embedder = MiniLMEmbedder(settings.embedding_model_path)
+    rewriter = Rewriter(embedder=embedder, prompts=PromptLibrary(settings.prompts_dir))
     sources = []
     if args.csv:
         sources.append((str(args.csv), load_csv(args.csv, args.column)))
@@ -166,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         path = args.jsonl or DEFAULT_DATASET
         sources.append((str(path), load_jsonl(path)))
     for name, rows in sources:
-        print(format_report(evaluate_rewriter(rows, rewriter, source=name)))
+        print(format_report(evaluate_rewriter(rows, rewriter, source=name, embedder=embedder)))
     return 0
 
 

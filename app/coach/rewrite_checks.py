@@ -198,14 +198,23 @@ class RewriteChecker:
         self.embedder = embedder
         self.similarity_floor = similarity_floor
 
-    def check(self, original: Analysis, draft: str, *, reference: str | None = None) -> RewriteCheck:
+    def check(self, original: Analysis, draft: str, *, reference: str | None = None, topic: bool = True) -> RewriteCheck:
         """Check one draft; ``reference`` is our own composed rewrite of the same message."""
-        return self.check_all(original, [draft], reference=reference)[0]
+        return self.check_all(original, [draft], reference=reference, topic=topic)[0]
 
-    def check_all(self, original: Analysis, drafts: Sequence[str], *, reference: str | None = None) -> list[RewriteCheck]:
-        """Check several drafts of one message, embedding the message and reference once."""
+    def check_all(
+        self, original: Analysis, drafts: Sequence[str], *, reference: str | None = None, topic: bool = True
+    ) -> list[RewriteCheck]:
+        """Check several drafts of one message, embedding the message and reference once.
+
+        ``topic=False`` skips the embedding topic check: for our own composed rewrites, which are
+        built from the message's own topic and words, it cannot fail and costs a model pass.
+        """
         drafts = [(draft or "").strip() for draft in drafts]
-        scores = self._topic_scores(original.message, drafts, reference)
+        if topic:
+            scores = self._topic_scores(original.message, drafts, reference)
+        else:
+            scores = [(None, None)] * len(drafts)
         return [self._check_one(original, draft, *score) for draft, score in zip(drafts, scores)]
 
     def _topic_scores(self, message: str, drafts: list[str], reference: str | None) -> list[tuple[float | None, float | None]]:

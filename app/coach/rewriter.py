@@ -116,10 +116,11 @@ class Rewriter:
         if not candidates:  # the composer always yields at least one candidate; be safe anyway
             raise RuntimeError("the composer produced no rewrite")
         reference = candidates[0].text
-        first_check = self.checker.check(analysis, reference, reference=reference)
+        # Composed candidates are on topic by construction: no embedding topic check (a model pass each).
+        first_check = self.checker.check(analysis, reference, topic=False)
         if first_check.passed:
             return candidates[0], first_check, reference
-        checks = self.checker.check_all(analysis, [c.text for c in candidates[1:]], reference=reference)
+        checks = self.checker.check_all(analysis, [c.text for c in candidates[1:]], topic=False)
         for candidate, check in zip(candidates[1:], checks):
             if check.passed:
                 return candidate, check, reference

@@ -414,7 +414,7 @@ def test_evaluation_meets_targets_on_the_dataset(rewriter, labelled, labelled_re
         def rewrite(self, text):
             return cached[text]
 
-    report = evaluate_rewriter(labelled, Cached(), source="messages.jsonl")
+    report = evaluate_rewriter(labelled, Cached(), source="messages.jsonl", embedder=rewriter.checker.embedder)
     assert report.harsh > 0 and report.gentle > 0
     assert report.pass_rate >= 0.95, format_report(report)
     assert report.gentle_changed == 0, format_report(report)
