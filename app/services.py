@@ -163,7 +163,7 @@ def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None
         analyze=analyzer.analyze, rewriter=rewriter, safety=safety, answerer=answerer, prompts=prompts,
         llm=llm, llm_name=llm_name, llm_model=settings.llm.model,
     )
-    rewriter.rewrite("You never listen to me.")  # warm-up: embeds the soft start-up library once, at start
+    rewriter.warm_up()  # loads the embedding model and embeds the soft start-up library, before the first request
     return Services(
         settings, prompts, embedder, index, index_status, llm, llm_status, answerer,
         safety=safety, rewriter=rewriter, db_engine=db_engine, sessions=sessions,

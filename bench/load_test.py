@@ -73,6 +73,8 @@ class LoadOutcome:
     plan: LoadPlan
     statuses: dict[str, int] = field(default_factory=dict)  # "chat 200", "rewrite 200", ...
     latencies: dict[str, list[float]] = field(default_factory=dict)
+    timeline: list[tuple[float, str, float]] = field(default_factory=list)  # (started, kind, seconds) of every answer
+    started: float = 0.0
     connection_errors: int = 0
     acknowledged: list[Acknowledged] = field(default_factory=list)
     sessions: int = 0
@@ -100,6 +102,10 @@ class LoadOutcome:
         self.statuses[key] = self.statuses.get(key, 0) + 1
         if status < 500:
             self.latencies.setdefault(kind, []).append(seconds)
+        self.timeline.append((time.monotonic() - seconds - self.started, kind, seconds))
+
+    def slowest(self, count: int = 5) -> list[tuple[float, str, float]]:
+        return sorted(self.timeline, key=lambda item: item[2], reverse=True)[:count]
 
 
 def chat_texts() -> list[str]:
@@ -189,7 +195,7 @@ async def kill_and_restart(server: AppServer, plan: LoadPlan, outcome: LoadOutco
 
 
 async def drive(server: AppServer, plan: LoadPlan, outcome: LoadOutcome) -> None:
-    started = time.monotonic()
+    started = outcome.started = time.monotonic()
     stop_at = {"at": started + plan.seconds}  # moved on when a restart takes long
     tasks = [run_clients(server.base_url, plan, outcome, stop_at)]
     if plan.kill_at is not None:
@@ -265,7 +271,9 @@ def run_load_test(plan: LoadPlan, *, data_dir: Path, log_path: Path) -> LoadOutc
 
 def report(outcome: LoadOutcome, database: str) -> Report:
     plan = outcome.plan
-    out = Report("load_test", f"Load test: {plan.clients} clients for {plan.seconds:.0f} s, {plan.workers} workers, {database}")
+    name = f"load_test_{database.lower()}" + ("_kill" if plan.kill_at is not None else "")
+    title = f"Load test: {plan.clients} clients for {plan.seconds:.0f} s, {plan.workers} workers, {database}"
+    out = Report(name, title + (", SIGKILL mid-run" if plan.kill_at is not None else ""), module="load_test")
     for kind, samples in sorted(outcome.latencies.items()):
         statuses = {key.split()[1]: count for key, count in outcome.statuses.items() if key.split()[0] == kind}
         out.row(kind=kind, statuses=json.dumps(statuses), **summarise_seconds(samples))
@@ -287,6 +295,8 @@ def report(outcome: LoadOutcome, database: str) -> Report:
             f"serving again {outcome.kill['back_after_s']} s later (connection errors meanwhile: {outcome.connection_errors}); "
             f"{len(outcome.acknowledged) - outcome.acknowledged_at_restart} messages acknowledged by the restarted server"
         )
+    slowest = ", ".join(f"{kind} {seconds:.1f} s (sent at {at:.1f} s)" for at, kind, seconds in outcome.slowest())
+    out.note(f"slowest answers: {slowest}")
     out.note(f"database: {outcome.database_detail}; usable: {outcome.database_ok}")
     for problem in outcome.missing[:20]:
         out.note(f"MISSING: {problem}")
@@ -313,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     plan = LoadPlan(clients=args.clients, seconds=args.seconds, kill_at=args.kill_at, after_restart=args.after_restart, workers=args.workers, database_url=args.database_url)
     outcome = run_load_test(plan, data_dir=data_dir, log_path=DEFAULT_ROOT / "logs" / "load-test.log")
     database = "PostgreSQL" if args.database_url and args.database_url.startswith("postgres") else "SQLite"
-    report(outcome, database + (", SIGKILL mid-run" if args.kill_at is not None else "")).save()
+    report(outcome, database).save()
     return 0 if outcome.passed else 1
 
 

@@ -62,6 +62,17 @@ class Rewriter:
     def similarity_floor(self) -> float:
         return self.checker.similarity_floor
 
+    def warm_up(self) -> None:
+        """Load the embedding model and embed the soft start-up library at start-up.
+
+        Composed rewrites of messages with a known topic never embed anything, so a plain
+        rewrite would not load the model; the first request that needs it would then wait
+        seconds for it, with every request queued behind.
+        """
+        if self.composer.embedder is not None:
+            self.library.warm_up(self.composer.embedder)
+        self.rewrite("You never listen to me.")
+
     def check(self, original: Analysis, draft: str) -> RewriteCheck:
         """The checks every rewrite must pass (see ``app.coach.rewrite_checks``).
 

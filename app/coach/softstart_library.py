@@ -126,6 +126,10 @@ class SoftStartLibrary:
         scored.sort(key=lambda match: match.similarity, reverse=True)
         return scored[:k]
 
+    def warm_up(self, embedder: Embedder) -> None:
+        """Embed the library now (loading the model), not on someone's first message."""
+        self._vectors(embedder)
+
     def _vectors(self, embedder: Embedder) -> list[list[float]]:
         # Cached per embedder instance: the library is small, so one batch embeds it all.
         if self._example_vectors is None or self._vectors_from != id(embedder):

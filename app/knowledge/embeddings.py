@@ -8,6 +8,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -34,8 +35,10 @@ def packaged_model_path() -> Path:
 class MiniLMEmbedder(Embeddings):
     """all-MiniLM-L6-v2 on the CPU; a LangChain ``Embeddings`` and our ``Embedder`` at once.
 
-    The model loads on first use and is shared by threads (encode is guarded by a lock
-    because sentence-transformers is not re-entrant on one model instance).
+    The model loads on first use and is shared by threads. It runs on one thread of its own,
+    which takes the calls in the order they come (sentence-transformers is not re-entrant on
+    one model instance): with a plain lock, one request could wait behind any number of later
+    ones under load; a queue keeps every wait short and fair.
 
     One request embeds the same text several times (the safety screen, the search or the
     soft start-up library, the rewrite checks), so the vectors of the last ``cache_size`` texts
@@ -51,8 +54,14 @@ class MiniLMEmbedder(Embeddings):
         self.threads = threads
         self.cache_size = cache_size
         self._model = None
-        self._lock = threading.Lock()
+        self._runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder")  # FIFO, one at a time
+        self._cache_lock = threading.Lock()  # held for dictionary work only, never while the model runs
         self._cache: OrderedDict[bytes, list[float]] = OrderedDict()
+
+    @property
+    def loaded(self) -> bool:
+        """True once the model is in memory."""
+        return self._model is not None
 
     def _load(self):
         if self._model is None:
@@ -73,21 +82,25 @@ class MiniLMEmbedder(Embeddings):
         if not texts:
             return []
         if not self.cache_size or len(texts) > self.CACHED_CALL_MAX_TEXTS:
-            with self._lock:
-                return self._encode(list(texts))
+            return self._run(list(texts))
         keys = [hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest() for text in texts]
-        with self._lock:
+        with self._cache_lock:
             found = {key: self._cache[key] for key in keys if key in self._cache}
-            missing = list(dict.fromkeys(key for key in keys if key not in found))
-            if missing:
-                text_of = dict(zip(keys, texts))
-                found.update(zip(missing, self._encode([text_of[key] for key in missing])))
+        missing = list(dict.fromkeys(key for key in keys if key not in found))
+        if missing:
+            text_of = dict(zip(keys, texts))
+            found.update(zip(missing, self._run([text_of[key] for key in missing])))
+        with self._cache_lock:
             for key in keys:
                 self._cache[key] = found[key]
                 self._cache.move_to_end(key)
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return [list(found[key]) for key in keys]
+
+    def _run(self, texts: list[str]) -> list[list[float]]:
+        """Encode on the model's own thread, after the calls queued before this one."""
+        return self._runner.submit(self._encode, texts).result()
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
         vectors = self._load().encode(
