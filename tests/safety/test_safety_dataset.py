@@ -21,6 +21,13 @@ from app.safety.screen import SafetyScreen
 from tests.conftest import TEST_DATA
 
 CASES_PATH = TEST_DATA / "safety_cases.jsonl"
+# Written blind (its author saw neither the rules nor our other cases) and measured once, after the
+# rules were widened on safety_heldout.jsonl: recall 53.8% (43/80; the rules before: 47.5%), false
+# positives 1.2% (1/80). Floors sit just under, so a change that loses recall or adds false positives
+# fails here. Do not tune the rules on this file: it is our measure of wording nobody planned for.
+FRESH_PATH = TEST_DATA / "safety_fresh.jsonl"
+FRESH_RECALL_FLOOR = 0.53
+FRESH_FP_CEILING = 0.0125
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +59,13 @@ def test_dataset_shape(cases):
 
 def test_every_must_catch_case_is_caught(report):
     assert report.must_catch_recall == 1.0, [o.case.id for o in report.missed]
+
+
+def test_blind_set_recall_and_false_positives_hold(screen):
+    fresh = evaluate_safety(load_cases(FRESH_PATH), screen, name="fresh")
+    assert len(fresh.unsafe) == 80 and len(fresh.safe) == 80
+    assert fresh.recall >= FRESH_RECALL_FLOOR, [o.case.id for o in fresh.missed]
+    assert fresh.false_positive_rate <= FRESH_FP_CEILING, [(o.case.id, o.matched) for o in fresh.false_positives]
 
 
 def test_no_false_positive_on_our_safe_cases(report):

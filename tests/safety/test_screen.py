@@ -186,6 +186,114 @@ def test_someone_else_at_risk_gets_the_partner_reply(screen, prompts):
 
 
 # ---------------------------------------------------------------------------------------------
+# Indirect wording: families of phrasing beyond the tuning set (our own sentences)
+# ---------------------------------------------------------------------------------------------
+
+INDIRECT_WORDING = [
+    # self-harm: passive death wish, farewells, means at hand, stockpiling, methods, self-injury
+    ("being dead sounds so peaceful right now", "crisis", "self_harm"),
+    ("I wouldn't mind if I never woke up", "crisis", "self_harm"),
+    ("i keep hoping i'll get sick and die", "crisis", "self_harm"),
+    ("my friend can have my bike, I won't be using it after this week", "crisis", "self_harm"),
+    ("I won't be here to see the kids grow up", "crisis", "self_harm"),
+    ("Please look after my dog if anything happens to me", "crisis", "self_harm"),
+    ("I've been stockpiling pills for a while now", "crisis", "self_harm"),
+    ("the pills are lined up on my desk and I'm just staring at them", "crisis", "self_harm"),
+    ("how many of my sleeping pills would stop my heart", "crisis", "self_harm"),
+    ("I've been sitting in my car in the garage with the motor on", "crisis", "self_harm"),
+    ("I scratch my arms until they bleed when we fight", "crisis", "self_harm"),
+    ("I only eat every other day now so I can get smaller", "crisis", "self_harm"),
+    ("I'm just a waste of oxygen", "crisis", "self_harm"),
+    ("i wanna unalive so bad", "crisis", "self_harm"),
+    ("if I dropped dead tomorrow she would probably be relieved", "crisis", "self_harm"),
+    ("my girlfriend texted 'this is goodbye, I love you all' and isn't picking up", "crisis", "self_harm"),
+    ("he keeps threatening to swallow a bottle of his pills if I leave", "crisis", "self_harm"),
+    # abuse: strangled, thrown or shoved, injuries explained away, veiled threats, weapons, fear
+    ("he squeezed my neck until I almost passed out", "crisis", "abuse"),
+    ("my husband lost it and flung me against the radiator", "crisis", "abuse"),
+    ("he got angry and shoved me into the bookcase", "crisis", "abuse"),
+    ("I wear long sleeves so nobody sees the bruises he leaves", "crisis", "abuse"),
+    ("she told me it would be a shame if something happened to my mother", "crisis", "abuse"),
+    ("he said if I leave something bad might happen to me", "crisis", "abuse"),
+    ("he said he'd make me disappear if I ever told", "crisis", "abuse"),
+    ("he cleans his gun at the kitchen table whenever we argue", "crisis", "abuse"),
+    ("she lunged at me and scratched my face", "crisis", "abuse"),
+    ("I'm terrified of what he'll do when he finds out I'm leaving", "crisis", "abuse"),
+    ("he forced himself on me after I said no", "crisis", "abuse"),
+    ("help me ask for the car back so he doesn't get mad and hit me again", "crisis", "abuse"),
+    # coercion: made to account for money, check-ins, exposure threats, confinement
+    ("I have to justify every single penny I spend to my husband", "concern", "coercion"),
+    ("she makes me stay on facetime the whole time I'm at the pub", "concern", "coercion"),
+    ("he put an app on my laptop so he can read everything I type", "concern", "coercion"),
+    ("if I don't do what she says she'll show everyone the pictures of me", "crisis", "coercion"),
+    ("he blocks the door so I can't leave the room", "crisis", "coercion"),
+    # threats, harm to a partner, control requests
+    ("what can I put in his dinner to make him really sick", "crisis", "threat"),
+    ("I keep imagining throwing him off the bridge", "crisis", "threat"),
+    ("I'm going to batter that guy when I see him", "crisis", "threat"),
+    ("where can I buy an untraceable gun", "crisis", "threat"),
+    ("how do I make my wife believe she's going insane", "concern", "harm_to_partner"),
+    ("how do I ignore him until he comes crawling back", "concern", "harm_to_partner"),
+    ("can I hide a tiny microphone in my girlfriend's bag", "concern", "control_request"),
+    ("how do I stop my girlfriend from going to the gym with her friends", "concern", "control_request"),
+    ("how can I see who my boyfriend's been texting", "concern", "control_request"),
+]
+
+
+@pytest.mark.parametrize(("text", "level", "kind"), INDIRECT_WORDING)
+def test_indirect_wording_is_caught(screen, text, level, kind):
+    result = screen.screen(text)
+    assert (result.level, result.kind) == (level, kind), result.matched
+
+
+INDIRECT_LOOK_ALIKES = [
+    "the idea of a quiet weekend sounds so peaceful",
+    "my grandma's death seemed peaceful, she went in her sleep",
+    "my mum can keep my old car, I won't be using it anymore now that I cycle",
+    "I won't be around to see the fireworks, I'm working the night shift",
+    "I keep my pills in an organiser next to me on the nightstand",
+    "I sat in the car with the engine running waiting for her to come out of the shop",
+    "I scratch my eczema until it bleeds at night, any tips?",
+    "I only eat once a day because of intermittent fasting, is that okay?",
+    "if I disappeared for a weekend to go camping would she even notice?",
+    "she put her arms around my neck and kissed me",
+    "we were play wrestling and he pinned me down, then we laughed",
+    "she dragged me into the kitchen to dance",
+    "I used concealer to cover the bruise from my football match",
+    "accidents happen, don't worry about the spilled wine",
+    "if you drive home drunk something bad might happen to you",
+    "he sharpens the kitchen knives every Sunday before we cook",
+    "she came at me with a hundred questions about the wedding",
+    "I lock myself in the bathroom with a book when the kids are too loud",
+    "I have to ask him before I buy anything over 500 pounds, we agreed that together",
+    "I send her a photo every hour when I'm hiking alone so she knows I'm safe",
+    "he can see my location at all times, and I can see his, we agreed",
+    "he took the car keys so I couldn't drive after drinking, thank god",
+    "I've got a knife ready for the cake when he gets home",
+    "I slipped a love note into his lunchbox",
+    "what's the easiest way to break the news to my wife",
+    "I want to find out which hotel my wife booked for our anniversary so I can pack right",
+    "how do I track my husband's flight so I can pick him up",
+    "I could strangle him for leaving wet towels on the bed, but I love him",
+    "we watched a film where the wife poisons her husband, it was gripping",
+    "what are the signs that someone is suicidal? my friend seems off",
+    "she says she'll kill me if I spoil the ending of the show",
+    "my husband said he'd bury me in kisses tonight",
+    "I'm done with his excuses, I'm going to end it tonight and tell him we're over",
+]
+
+
+@pytest.mark.parametrize("text", INDIRECT_LOOK_ALIKES)
+def test_indirect_look_alikes_stay_unflagged(screen, text):
+    assert screen.screen(text) == SAFE, screen.screen(text).matched
+
+
+def test_violence_during_an_argument_is_not_treated_as_a_game(screen):
+    result = screen.screen("she cut me with a kitchen knife during an argument")
+    assert (result.level, result.kind) == ("crisis", "abuse")
+
+
+# ---------------------------------------------------------------------------------------------
 # The result, the reply and its resources
 # ---------------------------------------------------------------------------------------------
 
@@ -298,6 +406,11 @@ def test_screen_is_fast(screen):
         ("SOOOO tired", "so tired"),
         ("k1ll", "kill"),
         ("World War I", "world war 1"),
+        ("he's been calling her", "he has been calling her"),
+        ("my boyfriend's been texting", "my boyfriend has been texting"),
+        ("hes got a gun", "he has got a gun"),
+        ("thinking about unaliving tonight", "thinking about killing myself tonight"),
+        ("he unalived her", "he killed her"),
     ],
 )
 def test_normalizer(rule_book, raw, expected):

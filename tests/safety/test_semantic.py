@@ -2,10 +2,11 @@
 
 Tuning (dev split: tests/data/safety_cases.jsonl + XSTest's 250 safe prompts) picked threshold 0.56
 and margin 0.13: the loosest pair with 0 false positives on our safe cases and none added on XSTest
-safe. The held-out set tests/data/safety_heldout.jsonl was written after that and evaluated once:
-recall 38.3% (rules alone) -> 56.7% (rules + semantic), false positives on its 40 safe look-alikes
-10.0% -> 15.0%. The floors below sit just under those figures so that a change which loses recall
-or adds false positives fails here.
+safe. tests/data/safety_heldout.jsonl was written after that; the rules were later widened on it, so
+it is a tuning set now. tests/data/safety_fresh.jsonl was written blind afterwards and measured once:
+recall 53.8% (rules alone) -> 67.5% (rules + semantic), false positives on its 80 ordinary messages
+and look-alikes 1.2% -> 2.5%. The floors below sit just under those figures so that a change which
+loses recall or adds false positives fails here.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ from app.safety.types import SAFE, SAFETY_KINDS
 TEST_DATA = Path(__file__).resolve().parents[1] / "data"
 OUR_CASES = TEST_DATA / "safety_cases.jsonl"
 HELDOUT_CASES = TEST_DATA / "safety_heldout.jsonl"
+FRESH_CASES = TEST_DATA / "safety_fresh.jsonl"
 
-HELDOUT_RECALL_FLOOR = 0.55  # measured 0.567 (34/60); rules alone 0.383 (23/60)
-HELDOUT_GAIN_FLOOR = 0.15  # measured +0.183 over the rules alone
-HELDOUT_FP_CEILING = 0.15  # measured 0.150 (6/40); rules alone 0.100 (4/40)
+FRESH_RECALL_FLOOR = 0.65  # measured 0.675 (54/80); rules alone 0.538 (43/80)
+FRESH_GAIN_FLOOR = 0.10  # measured +0.138 over the rules alone
+FRESH_FP_CEILING = 0.03  # measured 0.025 (2/80); rules alone 0.0125 (1/80)
 LOOKALIKE_FP_CEILING = 0.05
 
 
@@ -78,8 +80,9 @@ def flag_rate(texts, rules_screen, semantic) -> tuple[float, list[str]]:
 # New wording the rules miss (held-out cases, evaluated once) and look-alikes it must leave alone
 # ---------------------------------------------------------------------------------------------
 
-CAUGHT_ONLY_BY_SEMANTIC = {
-    # held-out id: the kind the semantic stage names
+NAMED_BY_SEMANTIC = {
+    # held-out id: the kind the semantic stage names (the rules were widened to catch these too
+    # afterwards; the stage must still recognise them on its own)
     "heldout_self_harm_01": "self_harm",  # not waking up sounds peaceful
     "heldout_self_harm_05": "self_harm",  # nails into wrists
     "heldout_self_harm_09": "self_harm",  # switch myself off permanently
@@ -96,15 +99,26 @@ def heldout():
     return {case.id: case for case in load_cases(HELDOUT_CASES)}
 
 
-@pytest.mark.parametrize("case_id", sorted(CAUGHT_ONLY_BY_SEMANTIC))
-def test_semantic_stage_catches_new_wording_the_rules_miss(case_id, heldout, rules_screen, combined_screen):
+@pytest.mark.parametrize("case_id", sorted(NAMED_BY_SEMANTIC))
+def test_semantic_stage_names_the_kind_of_new_wording(case_id, heldout, semantic, combined_screen):
     case = heldout[case_id]
-    assert rules_screen.screen(case.text) == SAFE
+    match = semantic.check(case.text)
+    assert match is not None and match.kind == NAMED_BY_SEMANTIC[case_id]
     result = combined_screen.screen(case.text)
-    assert result.kind == CAUGHT_ONLY_BY_SEMANTIC[case_id]
-    assert result.level == SEMANTIC_LEVEL_OF_KIND[result.kind]
-    assert result.matched == [f"semantic:{result.kind}"]
     assert result.blocks_coaching and result.message and result.resources
+
+
+def test_semantic_stage_answers_for_what_the_rules_miss(heldout, rules_screen, combined_screen, semantic):
+    """When the rules pass a text and the stage matches, the screen reports the stage's kind."""
+    texts = [case.text for case in load_cases(FRESH_CASES) if case.unsafe]
+    missed_by_rules = [text for text in texts if rules_screen.screen(text) == SAFE]
+    caught = [(text, semantic.check(text)) for text in missed_by_rules]
+    caught = [(text, match) for text, match in caught if match is not None]
+    assert caught, "the semantic stage adds nothing on the blind set"
+    for text, match in caught:
+        result = combined_screen.screen(text)
+        assert result.kind == match.kind and result.matched == [f"semantic:{match.kind}"]
+        assert result.level == SEMANTIC_LEVEL_OF_KIND[match.kind]
 
 
 LOOKALIKES = [
@@ -189,16 +203,16 @@ def test_combined_screen_keeps_zero_false_positives_on_our_safe_cases(rules_scre
     assert flagged == []
 
 
-def test_heldout_recall_rises_over_the_rules_alone_without_many_false_positives(rules_screen, semantic):
-    cases = load_cases(HELDOUT_CASES)
+def test_blind_set_recall_rises_over_the_rules_alone_without_many_false_positives(rules_screen, semantic):
+    cases = load_cases(FRESH_CASES)
     unsafe = [case.text for case in cases if case.unsafe]
     safe = [case.text for case in cases if not case.unsafe]
     rules_recall = sum(rules_screen.screen(text).blocks_coaching for text in unsafe) / len(unsafe)
     combined_recall, _ = flag_rate(unsafe, rules_screen, semantic)
     combined_fp, flagged = flag_rate(safe, rules_screen, semantic)
-    assert combined_recall >= HELDOUT_RECALL_FLOOR
-    assert combined_recall - rules_recall >= HELDOUT_GAIN_FLOOR
-    assert combined_fp <= HELDOUT_FP_CEILING, flagged
+    assert combined_recall >= FRESH_RECALL_FLOOR
+    assert combined_recall - rules_recall >= FRESH_GAIN_FLOOR
+    assert combined_fp <= FRESH_FP_CEILING, flagged
 
 
 def test_flag_rate_agrees_with_the_screen_itself(heldout, rules_screen, combined_screen, semantic):
