@@ -30,7 +30,7 @@ def measure_here(threads: int, repeat: int) -> list[dict]:
     torch.set_num_threads(threads)
     from app.knowledge.embeddings import MiniLMEmbedder
 
-    embedder = MiniLMEmbedder(threads=threads)
+    embedder = MiniLMEmbedder(threads=threads, cache_size=0)  # every pass runs the model
     embedder.embed(["warm up"] * 4)
     rows = []
     for batch in BATCHES:

@@ -11,7 +11,11 @@ import sys
 from bench.machine import describe
 from bench.report import RESULTS_DIR
 
-ORDER = ["bench_rewrite", "bench_rewrite_cache0", "bench_ask", "bench_ask_cache0", "bench_llamacpp", "bench_concurrency", "bench_startup", "bench_index", "bench_embedding"]
+ORDER = [
+    "bench_rewrite", "bench_rewrite_before_fix", "bench_rewrite_cache0", "bench_ask", "bench_ask_cache0", "bench_llamacpp",
+    "bench_concurrency", "bench_startup", "bench_index", "bench_embedding",
+    "load_test_sqlite", "load_test_sqlite_kill", "load_test_postgresql_kill",
+]
 
 
 def section(data: dict) -> str:

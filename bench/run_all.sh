@@ -22,6 +22,8 @@ if [ "${QUICK:-0}" = 1 ]; then
   run bench.bench_concurrency --clients 1 8 --requests 16 --llamacpp-requests 4
   run bench.bench_startup --starts 1
   run bench.bench_index --synthetic-chunks 100
+  run bench.load_test --clients 8 --seconds 10 --kill-at 4
+  run bench.fuzz_api --max-examples 10
 else
   run bench.bench_rewrite --messages 287
   run bench.bench_rewrite --messages 287 --embed-cache 0      # before the embedder cache
@@ -32,6 +34,12 @@ else
   run bench.bench_startup --starts 3
   run bench.bench_index --synthetic-chunks 1000
   run bench.bench_embedding --repeat 30
+  run bench.load_test --clients 32 --seconds 60
+  run bench.load_test --clients 32 --seconds 60 --kill-at 25
+  if psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS softstart_load" -c "CREATE DATABASE softstart_load" >/dev/null 2>&1; then
+    run bench.load_test --clients 32 --seconds 60 --kill-at 25 --database-url postgresql+psycopg://postgres@127.0.0.1:5432/softstart_load
+  fi
+  run bench.fuzz_api --max-examples 200
 fi
 "$PYTHON" -m bench.results_tables > bench/results/tables.md
 echo "tables: bench/results/tables.md"

@@ -21,9 +21,13 @@ python="${PYTHON:-python3}"
 .venv/bin/pip install --quiet --disable-pip-version-check "torch==2.13.0" "uv>=0.4"
 
 if [ "$dev" = 1 ]; then
-  # llama.cpp builds from source; AMX kernels segfault on these machines, so they are switched off.
+  # llama.cpp builds from source for this CPU. AMX kernels segfault on these machines, so they are
+  # always off; AVX-512 only where the CPU has it (an AVX-512 build dies with SIGILL on one without).
+  avx512=OFF
+  grep -qw avx512f /proc/cpuinfo 2>/dev/null && avx512=ON
   .venv/bin/uv pip install --python .venv/bin/python \
-    -C "cmake.args=-DGGML_NATIVE=OFF;-DGGML_AVX2=ON;-DGGML_AVX512=ON;-DGGML_AMX_TILE=OFF;-DGGML_AMX_INT8=OFF;-DGGML_AMX_BF16=OFF" \
+    -C "cmake.args=-DGGML_NATIVE=OFF;-DGGML_AVX2=ON;-DGGML_AVX512=$avx512;-DGGML_AMX_TILE=OFF;-DGGML_AMX_INT8=OFF;-DGGML_AMX_BF16=OFF" \
+    ${SOFTSTART_REBUILD_LLAMA:+--reinstall-package llama-cpp-python} \
     -e ".[local-llm,dev]"
   # the browser tests drive Debian's Chromium (no browser download is possible here)
   if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
