@@ -71,7 +71,7 @@ class Rewriter:
         """
         if self.composer.embedder is not None:
             self.library.warm_up(self.composer.embedder)
-        self.rewrite("You never listen to me.")
+        self.compose(self.analyze("You never listen to me.", AnalysisContext()))  # our own path only: no model call
 
     def check(self, original: Analysis, draft: str) -> RewriteCheck:
         """The checks every rewrite must pass (see ``app.coach.rewrite_checks``).
