@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
 import re
 
@@ -11,6 +10,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from app.coach.rewrite_checks import wants_break
 from app.coach.types import Analysis
+from app.llm.calls import ModelCallTimeout, invoke_with_timeout
 from app.prompts import PromptLibrary
 
 log = logging.getLogger(__name__)
@@ -88,17 +88,12 @@ class LLMDrafter:
 
     def draft(self, analysis: Analysis, *, topic_label: str | None = None, need: str | None = None) -> str:
         messages = self.messages(analysis, topic_label=topic_label, need=need)
-        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="rewrite-llm")
         try:
-            future = pool.submit(self.llm.invoke, messages)
-            try:
-                reply = future.result(timeout=self.timeout_s)
-            except concurrent.futures.TimeoutError as exc:
-                raise DraftError(f"the language model timed out after {self.timeout_s:g}s") from exc
-            except Exception as exc:  # any model/transport error means: use our own composer
-                raise DraftError(f"the language model failed ({type(exc).__name__})") from exc
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            reply = invoke_with_timeout(self.llm, messages, self.timeout_s)
+        except ModelCallTimeout as exc:
+            raise DraftError(str(exc)) from exc
+        except Exception as exc:  # any model/transport error means: use our own composer
+            raise DraftError(f"the language model failed ({type(exc).__name__})") from exc
         text = clean_draft(getattr(reply, "content", reply))
         if not text:
             raise DraftError("the language model returned an empty draft")

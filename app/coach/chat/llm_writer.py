@@ -4,7 +4,6 @@ our composer uses. The user's words go in as quoted data; the prompts are files 
 
 from __future__ import annotations
 
-import concurrent.futures
 import re
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from app.coach.chat.memory import ConversationMemory
 from app.coach.chat.state import ConversationState
 from app.coach.chat.techniques import Technique, TechniqueSource
+from app.llm.calls import ModelCallTimeout, invoke_with_timeout
 from app.prompts import PromptLibrary
 
 SYSTEM_PROMPT = "chat_llm_system"
@@ -79,17 +79,12 @@ class ChatLLMWriter:
 
     def write(self, given: WriterInput) -> str:
         messages = self.messages(given)
-        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-llm")
         try:
-            future = pool.submit(self.llm.invoke, messages)
-            try:
-                reply = future.result(timeout=self.timeout_s)
-            except concurrent.futures.TimeoutError as exc:
-                raise ChatLLMError(f"the language model timed out after {self.timeout_s:g}s") from exc
-            except Exception as exc:  # any model or transport error: the composer writes the reply
-                raise ChatLLMError(f"backend error: {type(exc).__name__}") from exc
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            reply = invoke_with_timeout(self.llm, messages, self.timeout_s)
+        except ModelCallTimeout as exc:
+            raise ChatLLMError(str(exc)) from exc
+        except Exception as exc:  # any model or transport error: the composer writes the reply
+            raise ChatLLMError(f"backend error: {type(exc).__name__}") from exc
         text = clean_reply(getattr(reply, "content", reply))
         if not text:
             raise ChatLLMError("the language model returned an empty reply")
