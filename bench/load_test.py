@@ -59,6 +59,17 @@ class LoadPlan:
     seed: int = 7
 
 
+@dataclass
+class RunClock:
+    """When the clients stop: at ``until``, but not while the server is down (a kill moves ``until`` on)."""
+
+    until: float
+    server_down: bool = False
+
+    def running(self) -> bool:
+        return time.monotonic() < self.until or self.server_down
+
+
 @dataclass(frozen=True)
 class Acknowledged:
     session_id: str
@@ -115,7 +126,7 @@ def chat_texts() -> list[str]:
 
 
 # ---------------------------------------------------------------------- clients
-async def run_clients(base_url: str, plan: LoadPlan, outcome: LoadOutcome, stop_at: dict[str, float]) -> None:
+async def run_clients(base_url: str, plan: LoadPlan, outcome: LoadOutcome, clock: RunClock) -> None:
     import httpx
 
     texts = chat_texts()
@@ -141,7 +152,7 @@ async def run_clients(base_url: str, plan: LoadPlan, outcome: LoadOutcome, stop_
             rng = random.Random(plan.seed * 1000 + number)
             session: tuple[str, dict] | None = None
             turn = 0
-            while time.monotonic() < stop_at["at"] or stop_at.get("down"):
+            while clock.running():
                 if session is None:
                     answer = await request("session", "POST", "/v1/sessions")
                     if answer and answer[0] == 201:
@@ -175,17 +186,17 @@ async def run_clients(base_url: str, plan: LoadPlan, outcome: LoadOutcome, stop_
         await asyncio.gather(*(one_client(n) for n in range(plan.clients)))
 
 
-async def kill_and_restart(server: AppServer, plan: LoadPlan, outcome: LoadOutcome, started: float, stop_at: dict[str, float]) -> None:
+async def kill_and_restart(server: AppServer, plan: LoadPlan, outcome: LoadOutcome, started: float, clock: RunClock) -> None:
     await asyncio.sleep(plan.kill_at)
     acknowledged_before = len(outcome.acknowledged)
-    stop_at["down"] = True  # clients keep trying until the server is back
+    clock.server_down = True  # clients keep trying until the server is back
     os.killpg(server.pid, signal.SIGKILL)  # uvicorn and every worker, with no chance to clean up
     await asyncio.to_thread(server.process.wait)
     killed_at = time.monotonic() - started
     server.start()
     await asyncio.to_thread(server.wait_ready)
-    stop_at["at"] = max(stop_at["at"], time.monotonic() + plan.after_restart)  # the new server gets load too
-    stop_at["down"] = False
+    clock.until = max(clock.until, time.monotonic() + plan.after_restart)  # the new server gets load too
+    clock.server_down = False
     outcome.kill = {
         "killed_at_s": round(killed_at, 1),
         "back_after_s": round(time.monotonic() - started - killed_at, 1),
@@ -196,10 +207,10 @@ async def kill_and_restart(server: AppServer, plan: LoadPlan, outcome: LoadOutco
 
 async def drive(server: AppServer, plan: LoadPlan, outcome: LoadOutcome) -> None:
     started = outcome.started = time.monotonic()
-    stop_at = {"at": started + plan.seconds}  # moved on when a restart takes long
-    tasks = [run_clients(server.base_url, plan, outcome, stop_at)]
+    clock = RunClock(until=started + plan.seconds)
+    tasks = [run_clients(server.base_url, plan, outcome, clock)]
     if plan.kill_at is not None:
-        tasks.append(kill_and_restart(server, plan, outcome, started, stop_at))
+        tasks.append(kill_and_restart(server, plan, outcome, started, clock))
     await asyncio.gather(*tasks)
     outcome.wall_seconds = time.monotonic() - started
 

@@ -35,7 +35,7 @@ def contacts(safety: dict) -> str:
     return " ".join(f"{r['name']} {r['contact']}" for r in safety["resources"])
 
 
-def expected_resource(level: str, kind: str) -> str | None:
+def expected_resource(kind: str) -> str | None:
     if kind == "self_harm":
         return LIFELINE
     if kind in ("abuse", "coercion"):
@@ -54,12 +54,12 @@ def test_each_issue_example_gets_safety_on_every_endpoint(chat_client_module, se
     for body in (rewrite, ask, turn):
         assert (body["safety"]["level"], body["safety"]["kind"]) == (level, kind), body["safety"]
         assert body["safety"]["message"]
-        if expected_resource(level, kind):
-            assert expected_resource(level, kind) in contacts(body["safety"]), body["safety"]["resources"]
+        if expected_resource(kind):
+            assert expected_resource(kind) in contacts(body["safety"]), body["safety"]["resources"]
     assert rewrite["rewrite"] is None and rewrite["alternatives"] == []
     assert ask["sources"] == [] and ask["grounded"] is False
     assert turn["intent"] == "safety" and turn["rewrite"] is None and turn["technique"] is None
-    assert turn["reply"]["text"] == turn["safety"]["message"] or turn["safety"]["message"] in turn["reply"]["text"]
+    assert turn["safety"]["message"] in turn["reply"]["text"]
 
 
 @pytest.mark.parametrize("text", LOOK_ALIKES)
