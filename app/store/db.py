@@ -1,7 +1,8 @@
 """Database engines for the session store, and bringing the schema up to date.
 
 * SQLite (the default, a file in the data directory): WAL, ``foreign_keys=ON``, a busy
-  timeout, ``synchronous=FULL``; the folder is created ``0o700`` and the file ``0o600``.
+  timeout, ``synchronous=FULL``, ``secure_delete=ON`` (deleted rows are overwritten with zeros,
+  see :func:`purge_deleted_pages`); the folder is created ``0o700`` and the file ``0o600``.
   SQLAlchemy, not the ``sqlite3`` module, opens transactions, so reads are consistent
   snapshots and DDL is transactional.
 * PostgreSQL by URL (``postgresql+psycopg://…``; a bare ``postgresql://`` means psycopg 3).
@@ -109,6 +110,27 @@ def _upgrade_with(engine: Engine) -> None:
     log.info("database schema is at head")
 
 
+def purge_deleted_pages(engine: Engine) -> None:
+    """Make deleted rows unrecoverable from the files on disk, as far as SQLite allows.
+
+    ``secure_delete`` zeroes the freed content in the database pages, but the WAL still holds
+    the older copies of those pages until a checkpoint; ``wal_checkpoint(TRUNCATE)`` copies the
+    zeroed pages back and cuts the WAL to zero bytes. A reader holding an old snapshot can make
+    the checkpoint partial; the next purge finishes it. A no-op for other databases.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        # Autocommit at the driver (isolation_level None, set on connect): a checkpoint cannot
+        # run inside a transaction.
+        busy, _, _ = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            log.info("WAL checkpoint after a delete was partial (a reader was active)")
+    finally:
+        raw.close()
+
+
 def _with_default_postgres_driver(url: URL) -> URL:
     if url.drivername in ("postgresql", "postgres"):
         return url.set(drivername="postgresql+psycopg")
@@ -139,6 +161,7 @@ def _configure_sqlite_connections(engine: Engine, *, use_wal: bool) -> None:
         try:
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA secure_delete = ON")
             if use_wal:
                 cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = FULL")

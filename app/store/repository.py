@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from app.store.db import write_transaction
+from app.store.db import purge_deleted_pages, write_transaction
 from app.store.models import MESSAGE_ROLES, ChatMessage, ChatSession
 
 log = logging.getLogger(__name__)
@@ -228,6 +228,7 @@ class SessionStore:
             # was opened without foreign-key enforcement.
             connection.execute(delete(ChatMessage).where(ChatMessage.session_id == session_id))
         if deleted:
+            purge_deleted_pages(self._engine)
             log.info("deleted session %s", session_id)
         return bool(deleted)
 

@@ -506,3 +506,17 @@ def test_turns_of_one_session_are_taken_one_at_a_time(chat_client):
     assert sorted(m.text for m in stored[0::2]) == sorted(texts)
     last = say(chat_client, session_id, headers, "one more")
     assert last.state.turn == 7, "no turn's state was lost to a concurrent one"
+
+
+def test_delete_leaves_no_text_in_the_sqlite_files(chat_client, chat_backend, chat_database_url):
+    if chat_backend != "sqlite":
+        return  # PostgreSQL's files are the server's; this is about the embedded default
+    from pathlib import Path
+
+    folder = Path(chat_database_url.removeprefix("sqlite:///")).parent
+    marker = "the note about Aunt Rosalind's greenhouse"
+    session_id, headers, _ = converse(chat_client, [f"{marker}: you never came to see it with me", "it hurt"])
+    assert any(marker.encode() in p.read_bytes() for p in folder.iterdir() if p.is_file())
+    assert chat_client.delete(f"/v1/sessions/{session_id}", headers=headers).status_code == 204
+    found = [p.name for p in folder.iterdir() if p.is_file() and b"Rosalind" in p.read_bytes()]
+    assert found == [], f"deleted text still in {found}"
