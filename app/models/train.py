@@ -49,7 +49,7 @@ def _to_coach(line: CorpusLine) -> bool:
 
 HEAD_SPECS: tuple[HeadSpec, ...] = (
     HeadSpec("harsh", _to_partner, lambda l: "harsh" if l.harsh else "gentle", binary_positive="harsh"),
-    HeadSpec("move", _to_partner, lambda l: l.move),
+    HeadSpec("move", lambda l: True, lambda l: l.move),  # the chat reads the sender's move in to-coach turns too
     HeadSpec("safety", lambda l: True, lambda l: l.safety),
     HeadSpec("direction", lambda l: True, lambda l: l.direction),
     HeadSpec("level", lambda l: l.safety != "none", lambda l: l.level, binary_positive="crisis"),
