@@ -66,7 +66,8 @@ class ModelSafetyCheck:
 def verdict_of(reading: Reading) -> ModelVerdict | None:
     if not reading.dangerous or reading.safety == "none":
         return None
-    confidence = reading.safety_probs.get(reading.safety, 0.0) / max(reading.danger, 1e-9)
+    dangerous = {k: v for k, v in reading.safety_probs.items() if k != "none"}
+    confidence = dangerous.get(reading.safety, 0.0) / max(sum(dangerous.values()), 1e-9)
     return ModelVerdict(KIND_OF_FAMILY[reading.safety], reading.level, reading.danger, confidence)  # type: ignore[arg-type]
 
 

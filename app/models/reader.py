@@ -38,7 +38,7 @@ class Reading:
     move_probs: dict[str, float] = field(default_factory=dict)
     safety: str = "none"  # most likely dangerous family when ``dangerous``, else "none"
     safety_probs: dict[str, float] = field(default_factory=dict)
-    danger: float = 0.0  # 1 - P(safety none)
+    danger: float = 0.0  # probability that the message is dangerous at all (the danger head)
     danger_at: float = 0.5
     level: str = "none"
     crisis: float = 0.0
@@ -133,7 +133,7 @@ class ModelReader:
         safety = dist("safety")
         intent = dist("intent")
         speaker = dist("speaker")
-        danger = 1.0 - safety.get("none", 1.0)
+        danger = dist("danger").get("danger", 1.0 - safety.get("none", 1.0))
         danger_at = float(t.get("danger", 0.5))
         family = max((c for c in safety if c != "none"), key=lambda c: safety[c], default="none")
         crisis = dist("level").get("crisis", 0.0)

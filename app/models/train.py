@@ -24,8 +24,8 @@ from app.models.labels import DIRECTION_OF_SAFETY, HARSH_KINDS
 class TrainConfig:
     seed: int = 13
     folds: int = 5
-    c: float = 4.0
-    max_safety_fpr: float = 0.01  # of safe training lines flagged by the model alone, in cross-validation
+    c: float = 16.0  # chosen by 5-fold CV on the training corpus among 1, 4, 16 (bench/MODELS.md)
+    max_safety_fpr: float = 0.02  # of safe training lines flagged by the model alone, in cross-validation
     gentle_npv: float = 0.97  # "reads well" only below the score where this share of CV lines were gentle
     crisis_recall: float = 0.95  # crisis threshold: at least this share of CV crisis lines called crisis
     min_kind_examples: int = 8
@@ -50,6 +50,7 @@ def _to_coach(line: CorpusLine) -> bool:
 HEAD_SPECS: tuple[HeadSpec, ...] = (
     HeadSpec("harsh", _to_partner, lambda l: "harsh" if l.harsh else "gentle", binary_positive="harsh"),
     HeadSpec("move", lambda l: True, lambda l: l.move),  # the chat reads the sender's move in to-coach turns too
+    HeadSpec("danger", lambda l: True, lambda l: "danger" if l.safety != "none" else "safe", binary_positive="danger"),
     HeadSpec("safety", lambda l: True, lambda l: l.safety),
     HeadSpec("direction", lambda l: True, lambda l: l.direction),
     HeadSpec("level", lambda l: l.safety != "none", lambda l: l.level, binary_positive="crisis"),
@@ -103,7 +104,7 @@ def _binary_f1(y: np.ndarray, score: np.ndarray, t: float) -> float:
     return float(2 * tp / (2 * tp + fp + fn)) if tp else 0.0
 
 
-GRID = np.round(np.arange(0.05, 0.96, 0.01), 2)
+GRID = np.round(np.arange(0.02, 0.995, 0.005), 3)
 
 
 def choose_harsh_thresholds(y: np.ndarray, score: np.ndarray, npv: float) -> tuple[float, float]:
@@ -199,11 +200,12 @@ def train_heads(lines: Sequence[CorpusLine], x: np.ndarray, config: TrainConfig 
         heads["kinds"] = LinearHead("kinds", tuple(kind_names), np.stack(weights), np.asarray(biases), multilabel=True)
         counts["kinds"] = {k: int(sum(k in l.kinds for l in lines)) for k in HARSH_KINDS}
 
-    # safety: "danger" = 1 - P(none); recall first at a low false-positive rate
-    if "safety" in cv_proba:
+    # safety: the danger head's score, recall first at a low false-positive rate; the family from the safety head
+    if "safety" in cv_proba and "danger" in cv_proba:
         y, proba, classes, _ = cv_proba["safety"]
+        yd, pd, dclasses, _ = cv_proba["danger"]
         danger = y != "none"
-        score = 1.0 - proba[:, classes.index("none")]
+        score = pd[:, dclasses.index("danger")]
         t = choose_danger_threshold(danger, score, config.max_safety_fpr)
         thresholds["danger"] = t
         flagged = score >= t

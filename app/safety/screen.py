@@ -43,7 +43,9 @@ RESOURCE_GROUP_OF_KIND: Mapping[str, str] = MappingProxyType(
         "partner_suicide_threat": "self_harm",
     }
 )
-KIND_PRIORITY: tuple[SafetyKind, ...] = SAFETY_KINDS  # self_harm, abuse, coercion, threat, ...
+# A rule about the partner's suicide threat fires only with the partner as subject; when a self-harm rule fires
+# on the same words ("he gave away his guitar"), the partner's risk is what the text is about.
+KIND_PRIORITY: tuple[SafetyKind, ...] = ("partner_suicide_threat",) + tuple(k for k in SAFETY_KINDS if k != "partner_suicide_threat")
 LEVEL_RANK: Mapping[str, int] = MappingProxyType({"none": 0, "concern": 1, "crisis": 2})
 FALLBACK_EMERGENCY = "call your local emergency number"
 # Level of a verdict from the semantic stage, which names a kind but no rule: the level the rules give it.
