@@ -322,6 +322,7 @@ def corpus_import(
     source: Path = typer.Argument(..., help="Folder of writers' batches: SOURCE/<batch>/part-*.jsonl."),
     target: Optional[Path] = typer.Option(None, help="Where the corpus goes; default: the models.corpus_dir setting (data/corpus)."),
     threshold: float = typer.Option(0.7, help="Word 3-gram Jaccard overlap at which a line counts as a near-duplicate."),
+    include: str = typer.Option("*", help="Glob of the batch folders to read, e.g. 'w*' (other folders may hold other datasets)."),
 ) -> None:
     """Validate every line (stops at the first bad one: file, line, reason), drop near-duplicates, write data/corpus."""
     from collections import Counter
@@ -331,7 +332,7 @@ def corpus_import(
     settings = _settings()
     target = target or settings.models.corpus_dir
     try:
-        lines, dedup = import_corpus(source, target, threshold=threshold)
+        lines, dedup = import_corpus(source, target, threshold=threshold, include=include)
     except CorpusError as exc:
         err.print(f"[red]corpus error:[/red] {exc}")
         raise typer.Exit(EXIT_FAILED)

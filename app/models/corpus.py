@@ -222,10 +222,11 @@ def corpus_sha256(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def import_corpus(source: Path, target: Path, *, threshold: float = 0.7) -> tuple[list[CorpusLine], Dedup]:
-    """Validates every ``source/**/part-*.jsonl`` line, drops near-duplicates, writes ``target``."""
+def import_corpus(source: Path, target: Path, *, threshold: float = 0.7, include: str = "*") -> tuple[list[CorpusLine], Dedup]:
+    """Validates every line of ``source/<batch>/**/*.jsonl`` for the batch folders matching ``include``,
+    drops near-duplicates, writes ``target``. Folders and files starting with ``_`` or ``.`` are skipped."""
     files = sorted(
-        p for p in Path(source).rglob("*.jsonl")
+        p for folder in Path(source).glob(include) if folder.is_dir() for p in folder.rglob("*.jsonl")
         if p.is_file() and not any(part.startswith(("_", ".")) for part in p.relative_to(source).parts)
     )
     if not files:
