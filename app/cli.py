@@ -18,6 +18,8 @@ from app.settings import Settings, get_settings
 app = typer.Typer(help="Softstart: a coach for couples caught in the pursuer-distancer cycle.", no_args_is_help=True, add_completion=False)
 eval_app = typer.Typer(help="Measure the analyzer, the rewriter and the safety screen.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+corpus_app = typer.Typer(help="The labelled corpus the heads are trained on (data/corpus).", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
 console = Console()
 err = Console(stderr=True)
 
@@ -313,6 +315,66 @@ def eval_safety(
     ours = ours or Path(__file__).resolve().parents[1] / "tests" / "data" / "safety_cases.jsonl"
     argv = ["--ours", str(ours), *(["--sst", str(sst)] if sst else []), *(["--xstest", str(xstest)] if xstest else []), *(["--quiet"] if quiet else [])]
     raise typer.Exit(evaluate.main(argv))
+
+
+@corpus_app.command("import")
+def corpus_import(
+    source: Path = typer.Argument(..., help="Folder of writers' batches: SOURCE/<batch>/part-*.jsonl."),
+    target: Optional[Path] = typer.Option(None, help="Where the corpus goes; default: the models.corpus_dir setting (data/corpus)."),
+    threshold: float = typer.Option(0.7, help="Word 3-gram Jaccard overlap at which a line counts as a near-duplicate."),
+    include: str = typer.Option("*", help="Glob of the batch folders to read, e.g. 'w*' (other folders may hold other datasets)."),
+) -> None:
+    """Validate every line (stops at the first bad one: file, line, reason), drop near-duplicates, write data/corpus."""
+    from collections import Counter
+
+    from app.models.corpus import CorpusError, import_corpus
+
+    settings = _settings()
+    target = target or settings.models.corpus_dir
+    try:
+        lines, dedup = import_corpus(source, target, threshold=threshold, include=include)
+    except CorpusError as exc:
+        err.print(f"[red]corpus error:[/red] {exc}")
+        raise typer.Exit(EXIT_FAILED)
+    console.print(f"{len(lines)} lines read, {len(dedup.dropped)} near-duplicates dropped, {len(dedup.kept)} written to {target}")
+    for label, values in (("batch", [l.batch for l in dedup.kept]), ("context", [l.context for l in dedup.kept]),
+                          ("safety", [l.safety for l in dedup.kept]), ("lang", [l.lang for l in dedup.kept])):
+        console.print(f"  {label}: " + ", ".join(f"{k} {v}" for k, v in sorted(Counter(values).items())))
+
+
+@app.command()
+def train(
+    threads: int = typer.Option(2, help="CPU threads for embedding the corpus."),
+    seed: int = typer.Option(13, help="Random seed for the cross-validation folds and the heads."),
+) -> None:
+    """Rebuild the trained heads from data/corpus (thresholds and figures by cross-validation; writes the manifest)."""
+    from app.models.corpus import CorpusError
+    from app.models.build import train_from_settings
+    from app.models.train import TrainConfig
+
+    settings = _settings()
+    try:
+        train_from_settings(settings, config=TrainConfig(seed=seed), threads=threads, out=console.print)
+    except (CorpusError, FileNotFoundError) as exc:
+        err.print(f"[red]cannot train:[/red] {exc}")
+        raise typer.Exit(EXIT_FAILED)
+
+
+@eval_app.command("models")
+def eval_models(
+    blind: Optional[Path] = typer.Option(None, help="The blind split; default: the models.blind_dir setting (data/blind)."),
+    xstest: Optional[Path] = typer.Option(None, help="XSTest prompts CSV (its safe prompts give the false-positive rate)."),
+    out: Optional[Path] = typer.Option(None, help="Also write the report (Markdown) here, e.g. bench/MODELS.md."),
+    errors: bool = typer.Option(False, help="List the ids (never the texts) of the lines each engine got wrong."),
+) -> None:
+    """Blind-split figures for today's rules (before) and the trained engines (after), with 95% intervals."""
+    from app.models.evaluate import run_eval
+
+    settings = _settings()
+    report = run_eval(settings, blind_dir=blind, xstest=xstest, show_errors=errors)
+    sys.stdout.write(report)
+    if out:
+        out.write_text(report, encoding="utf-8")
 
 
 def _show_safety(screened, as_json: bool) -> None:

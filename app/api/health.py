@@ -17,6 +17,11 @@ class Readiness(BaseModel):
     status: str = Field(examples=["ready"], description="ready or not_ready")
     index: dict = Field(examples=[{"ready": True, "chunks": 112, "detail": "ok"}])
     llm: dict = Field(examples=[{"ready": True, "backend": "none", "detail": "no LLM configured"}])
+    models: dict = Field(
+        default_factory=dict,
+        examples=[{"ready": True, "detail": "ok", "embedder": "all-MiniLM-L6-v2", "detect": "model", "screen": ["rules", "model"], "intent": "model"}],
+        description="The trained heads: when not ready (missing or mismatched), the service falls back to the rules and says why.",
+    )
 
 
 @router.get("/healthz", response_model=Health, summary="The process is up")
@@ -42,5 +47,6 @@ def readyz(request: Request):
         status="ready" if ready else "not_ready",
         index={"ready": index.ready, "chunks": index.chunks, "detail": index.detail},
         llm={"ready": llm.ready, "backend": services.settings.llm.backend, "detail": llm.detail},
+        models=dict(vars(services.models_status)) if services.models_status is not None else {},
     )
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

@@ -55,7 +55,7 @@ class CheckOut(BaseModel):
 class RewriteResponse(BaseModel):
     original: str
     flags: list[FlagOut]
-    move: Literal["pursue", "withdraw", "neutral"]
+    move: Literal["pursue", "withdraw", "defend", "neutral"]
     move_evidence: list[str]
     harshness: float = Field(ge=0, le=1)
     pattern: str = Field(description="Where this message sits in the pursuer–distancer cycle and what it will likely set off.")
@@ -106,7 +106,7 @@ def rewrite(body: RewriteRequest, services: ServicesDep) -> RewriteResponse:
             original=body.message, flags=[], move="neutral", move_evidence=[], harshness=0.0, pattern="",
             rewrite=None, alternatives=[], explanation=[], unchanged=True, note=screened.message,
             language_supported=True, check=None,
-            engine=EngineOut(backend="none", model=None, fallback=False, reason="safety screen"),
+            engine=EngineOut(backend="none", model=None, fallback=False, reason="safety screen", detect=services.models_status.detect if services.models_status else "rules"),
             safety=safety_out(screened),
         )
     result = services.rewriter.rewrite(body.message, partner_message=body.context, sender_role=body.sender_role)

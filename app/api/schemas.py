@@ -35,6 +35,8 @@ class EngineOut(BaseModel):
     model: str | None = Field(None, examples=[None])
     fallback: bool = Field(False, description="True when an LLM was asked but failed or failed the checks, so our composer's text was used.")
     reason: str | None = Field(None, description="Why the fallback happened.")
+    detect: str = Field("rules", description="Which engine judged harshness and the move: model (trained heads) or rules.")
+    detect_reason: str | None = Field(None, description="Why the model engine was not used when the settings prefer it (e.g. a missing head).")
 
 
 class ResourceOut(BaseModel):
@@ -46,7 +48,12 @@ class ResourceOut(BaseModel):
 
 class SafetyOut(BaseModel):
     level: Literal["none", "concern", "crisis"] = Field(examples=["none"])
-    kind: str | None = Field(None, examples=[None], description="self_harm, abuse, coercion, threat, harm_to_partner, control_request")
+    kind: str | None = Field(None, examples=[None], description="self_harm, abuse, coercion, threat, harm_to_partner, control_request, partner_suicide_threat")
+    direction: Literal["none", "self", "victim", "perpetrator", "partner"] = Field(
+        "none", description="Who is in danger from whom: self, victim (the sender is harmed), perpetrator (the sender "
+        "threatens or controls), partner (the partner threatens suicide).")
+    engines: list[str] = Field(default_factory=list, description="Which engines found it: rules, model, rules:<lang>.")
+    language: str = Field("en", description="The language the message was read as.")
     resources: list[ResourceOut] = Field(default_factory=list)
     message: str = Field("", description="The caring reply shown instead of coaching when the screen fires.")
 
@@ -69,10 +76,16 @@ def safety_out(result) -> SafetyOut:
     return SafetyOut(
         level=result.level,
         kind=result.kind,
+        direction=result.direction,
+        engines=list(result.engines),
+        language=result.language,
         resources=[ResourceOut(name=r.name, contact=r.contact, description=r.description, url=r.url) for r in result.resources],
         message=result.message,
     )
 
 
 def engine_out(engine) -> EngineOut:
-    return EngineOut(backend=engine.backend, model=engine.model, fallback=engine.fallback, reason=engine.reason)
+    return EngineOut(
+        backend=engine.backend, model=engine.model, fallback=engine.fallback, reason=engine.reason,
+        detect=getattr(engine, "detect", "rules"), detect_reason=getattr(engine, "detect_reason", None),
+    )

@@ -89,7 +89,7 @@ class FlagOut(BaseModel):
 class AnalysisOut(BaseModel):
     subject: Literal["message", "draft"] = Field(description="What was analysed: the user's message or the draft inside it.")
     flags: list[FlagOut]
-    move: Literal["pursue", "withdraw", "neutral"]
+    move: Literal["pursue", "withdraw", "defend", "neutral"]
     move_evidence: list[str]
     harshness: float = Field(ge=0, le=1)
     pattern: str

@@ -447,6 +447,10 @@ class ConflictAnalyzer:
         evidence = [f'{f.kind}: "{f.text}"' for f in deciding[:4]]
         return move, evidence, deciding[0] if deciding else None
 
+    def pattern_for(self, message: str, move: Move, lead: Flag | None, flooded: bool, need: str | None) -> str:
+        """The plain-language pattern sentence for a move decided elsewhere (the model engine)."""
+        return self._pattern(message, "withdraw" if move == "defend" else move, lead, flooded, need)
+
     def _pattern(self, message: str, move: Move, lead: Flag | None, flooded: bool, need: str | None) -> str:
         key = f"{move}_{lead.kind}" if lead is not None else f"{move}_default"
         if not self.templates.has(key):

@@ -93,7 +93,8 @@ class Rewriter:
         if not analysis.language_supported:
             return self._unchanged(analysis, "rewrite_note_language")
         if not analysis.needs_rewrite:
-            return self._unchanged(analysis, "rewrite_note_unchanged")
+            # no false approval: "already reads well" only when the model is confident the message is gentle
+            return self._unchanged(analysis, "rewrite_note_unchanged" if analysis.confidently_gentle else "rewrite_note_nothing_flagged")
 
         composed, composed_check, reference = self.compose(analysis)
         if self.drafter is None:
@@ -139,8 +140,12 @@ class Rewriter:
         return candidates[0], first_check, reference
 
     # ------------------------------------------------------------------ results
-    def _engine(self, *, fallback: bool, reason: str | None = None) -> EngineInfo:
-        return EngineInfo(backend=self.llm_name, model=self.llm_model, fallback=fallback, reason=reason)
+    def _engine(self, *, fallback: bool, reason: str | None = None, analysis: Analysis | None = None) -> EngineInfo:
+        return EngineInfo(
+            backend=self.llm_name, model=self.llm_model, fallback=fallback, reason=reason,
+            detect=analysis.engine if analysis is not None else "rules",
+            detect_reason=analysis.engine_reason if analysis is not None else None,
+        )
 
     def _unchanged(self, analysis: Analysis, note_name: str) -> RewriteResult:
         return RewriteResult(
@@ -152,7 +157,7 @@ class Rewriter:
             unchanged=True,
             note=self.prompts.get(note_name),
             check=RewriteCheck(passed=True, reasons=[], similarity=None),
-            engine=self._engine(fallback=False),
+            engine=self._engine(fallback=False, analysis=analysis),
         )
 
     def _fallback(self, analysis: Analysis, composed: ComposedRewrite, check: RewriteCheck, reason: str) -> RewriteResult:
@@ -178,7 +183,7 @@ class Rewriter:
             unchanged=False,
             note=composed.note,
             check=check,
-            engine=self._engine(fallback=fallback, reason=reason),
+            engine=self._engine(fallback=fallback, reason=reason, analysis=analysis),
         )
 
 

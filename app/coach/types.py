@@ -15,7 +15,7 @@ FlagKind = Literal[
     "protest",
     "flooding",
 ]
-Move = Literal["pursue", "withdraw", "neutral"]
+Move = Literal["pursue", "withdraw", "defend", "neutral"]
 Role = Literal["pursuer", "distancer", "unknown"]
 
 
@@ -48,6 +48,9 @@ class Analysis:
     flooded: bool = False
     topic: str | None = None  # e.g. "texting", "phone_at_dinner", "chores" (lexicon key) when recognised
     need: str | None = None  # e.g. "hearing from you" when recognised
+    engine: str = "rules"  # which detect engine judged harshness and the move: "model" or "rules"
+    engine_reason: str | None = None  # why a preferred engine was not used (e.g. the heads are missing)
+    confidently_gentle: bool = False  # only then may the coach say the message already reads well
 
     @property
     def needs_rewrite(self) -> bool:
@@ -83,6 +86,8 @@ class EngineInfo:
     model: str | None
     fallback: bool  # True when the LLM was asked but our composer's text was used
     reason: str | None = None
+    detect: str = "rules"  # the engine that judged the message: "model" or "rules"
+    detect_reason: str | None = None  # why the model engine was not used, when it was preferred
 
 
 @dataclass(frozen=True)

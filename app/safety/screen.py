@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import yaml
 
 from app.prompts import PromptLibrary
-from app.safety.types import SAFE, SAFETY_KINDS, Resource, SafetyKind, SafetyLevel, SafetyResult
+from app.safety.types import DIRECTION_OF_KIND, SAFE, SAFETY_KINDS, Resource, SafetyKind, SafetyLevel, SafetyResult
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +40,12 @@ RESOURCE_GROUP_OF_KIND: Mapping[str, str] = MappingProxyType(
         "threat": "general",
         "harm_to_partner": "general",
         "control_request": "general",
+        "partner_suicide_threat": "self_harm",
     }
 )
-KIND_PRIORITY: tuple[SafetyKind, ...] = SAFETY_KINDS  # self_harm, abuse, coercion, threat, ...
+# A rule about the partner's suicide threat fires only with the partner as subject; when a self-harm rule fires
+# on the same words ("he gave away his guitar"), the partner's risk is what the text is about.
+KIND_PRIORITY: tuple[SafetyKind, ...] = ("partner_suicide_threat",) + tuple(k for k in SAFETY_KINDS if k != "partner_suicide_threat")
 LEVEL_RANK: Mapping[str, int] = MappingProxyType({"none": 0, "concern": 1, "crisis": 2})
 FALLBACK_EMERGENCY = "call your local emergency number"
 # Level of a verdict from the semantic stage, which names a kind but no rule: the level the rules give it.
@@ -54,6 +57,7 @@ SEMANTIC_LEVEL_OF_KIND: Mapping[str, SafetyLevel] = MappingProxyType(
         "coercion": "concern",
         "harm_to_partner": "concern",
         "control_request": "concern",
+        "partner_suicide_threat": "crisis",
     }
 )
 
@@ -88,7 +92,9 @@ class TextNormalizer:
         spellings: Mapping[str, str] | None = None,
         fuzzy_words: Iterable[str] = (),
         fuzzy_exceptions: Iterable[str] = (),
+        fold_accents: bool = False,
     ):
+        self._fold_accents = fold_accents
         self._rewrites = tuple((re.compile(pattern), repl) for pattern, repl in rewrites)
         spellings = {key.lower(): value for key, value in (spellings or {}).items()}
         self._spellings = MappingProxyType(spellings)
@@ -116,6 +122,8 @@ class TextNormalizer:
 
     def normalize(self, text: str) -> str:
         text = self.clean(text).lower()
+        if self._fold_accents:  # rule data for es/fr/de/pt is written without accents ("dejé" -> "deje")
+            text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).replace("ß", "ss")
         text = _LEET_TOKEN.sub(lambda m: m.group(0).translate(_LEET_MAP), text)
         text = _REPEATS.sub(r"\1", text)
         if self._fuzzy:
@@ -181,6 +189,7 @@ class RuleBook:
     normalizer: TextNormalizer
     frames: Mapping[str, re.Pattern[str]]
     fiction: re.Pattern[str]
+    language: str = "en"
 
 
 def load_rule_book(rules_path: Path | None = None, lexicon_path: Path | None = None) -> RuleBook:
@@ -199,6 +208,7 @@ def load_rule_book(rules_path: Path | None = None, lexicon_path: Path | None = N
         spellings={str(k): str(v) for k, v in (lexicon_data.get("spellings") or {}).items()},
         fuzzy_words=[str(w) for w in lexicon_data.get("fuzzy_words") or []],
         fuzzy_exceptions=[str(w) for w in lexicon_data.get("fuzzy_exceptions") or []],
+        fold_accents=bool(lexicon_data.get("fold_accents", False)),
     )
     frames = {str(name): _compile(expand(str(src)), f"frame {name}") for name, src in (rules_data.get("frames") or {}).items()}
     fiction = _compile(expand(str(rules_data.get("fiction") or r"(?!x)x")), "fiction")
@@ -246,7 +256,22 @@ def load_rule_book(rules_path: Path | None = None, lexicon_path: Path | None = N
         normalizer=normalizer,
         frames=MappingProxyType(frames),
         fiction=fiction,
+        language=str(rules_data.get("language") or "en"),
     )
+
+
+def load_language_books(codes: Iterable[str], folder: Path | None = None) -> dict[str, RuleBook]:
+    """The rule books for other languages: ``data/<code>.yaml`` holds its rules and its lexicon."""
+    folder = Path(folder) if folder is not None else DATA_DIR
+    books = {}
+    for code in codes:
+        path = folder / f"{code}.yaml"
+        book = load_rule_book(path, path)
+        for rule in book.rules + book.cased_rules:
+            if not rule.id.startswith(f"{code}."):
+                raise ValueError(f"{path}: rule ids must start with '{code}.' ({rule.id})")
+        books[code] = book
+    return books
 
 
 class _Expander:
@@ -307,6 +332,26 @@ class SemanticCheck(Protocol):
     def check(self, text: str) -> tuple[SafetyKind, float] | None: ...
 
 
+@dataclass(frozen=True)
+class ModelVerdict:
+    """The trained model's view of a text: a kind (which fixes the direction), a level, and its scores."""
+
+    kind: SafetyKind
+    level: SafetyLevel
+    danger: float  # probability that the text is dangerous at all
+    confidence: float  # probability of this kind among the dangerous ones
+
+
+class ModelCheck(Protocol):
+    """The ``model`` engine of the screen (``app.models.engines.ModelSafetyCheck``): a verdict or ``None``."""
+
+    def check(self, text: str) -> ModelVerdict | None: ...
+
+
+# The model decides the direction over the rules' when it is at least this sure of its kind.
+MODEL_DIRECTION_CONFIDENCE = 0.6
+
+
 class SafetyScreen:
     """Screens one text (a user's message or a partner's message pasted for rewriting).
 
@@ -320,42 +365,96 @@ class SafetyScreen:
         prompts: PromptLibrary,
         rules: RuleBook | None = None,
         semantic: SemanticCheck | None = None,
+        *,
+        model: ModelCheck | None = None,
+        language_books: Mapping[str, RuleBook] | None = None,
+        detect_language: Callable[[str], str] | None = None,
+        use_rules: bool = True,
     ):
         self._rules = rules if rules is not None else load_rule_book()
         self._semantic = semantic
+        self._model = model
+        self._use_rules = use_rules
+        self._language_books = dict(language_books or {})
+        self._detect_language = detect_language
         self._resources = {group: list(items) for group, items in resources.items()}
         missing = sorted({g for g in RESOURCE_GROUP_OF_KIND.values() if not self._resources.get(g)})
         if missing:
             raise ValueError(f"safety resources lack groups: {', '.join(missing)}")
         self._prompts = prompts
-        self._rule_order = {rule.id: index for index, rule in enumerate(self._rules.rules + self._rules.cased_rules)}
+        all_rules = self._rules.rules + self._rules.cased_rules
+        for book in self._language_books.values():
+            all_rules += book.rules + book.cased_rules
+        self._rule_order = {rule.id: index for index, rule in enumerate(all_rules)}
+        self._rule_language = {rule.id: book.language for book in self._language_books.values() for rule in book.rules + book.cased_rules}
         self._line_template = prompts.get("safety_resource_line")
         # Replies depend only on (template, resources): rendered once and reused. Rendering every
         # template here makes a missing prompt file fail at start-up, not mid-conversation.
         self._replies: dict[tuple[str, tuple[Resource, ...]], str] = {}
         for kind in SAFETY_KINDS:
             self._reply(f"safety_{kind}", self._resources_for([kind]))
-        for rule in self._rules.rules + self._rules.cased_rules:
+        for rule in all_rules:
             self._reply(rule.reply or f"safety_{rule.kind}", self._resources_for([rule.kind]))
+
+    @property
+    def engines(self) -> list[str]:
+        """The engines this screen asks, for reports."""
+        names = (["rules"] if self._use_rules else []) + [f"rules:{code}" for code in self._language_books]
+        return names + (["model"] if self._model is not None else []) + (["semantic"] if self._semantic is not None else [])
 
     def screen(self, text: str) -> SafetyResult:
         if not text or not text.strip():
             return SAFE
-        fired = self._fired_rules(text)
-        if not fired:
-            return self._semantic_verdict(text)
-        lead = max(fired, key=lambda r: (LEVEL_RANK[r.level], -KIND_PRIORITY.index(r.kind)))
-        kinds_in_order = [lead.kind] + [k for k in KIND_PRIORITY if k != lead.kind and any(r.kind == k for r in fired)]
-        reply_rule = next(r for r in fired if r.kind == lead.kind)
+        language = self._detect_language(text) if self._detect_language is not None else "en"
+        fired = self._fired_rules(text) if self._use_rules else []
+        for book in self._language_books.values():  # every language's rules: a message may mix languages
+            fired += self._fired_rules(text, book)
+        verdict = self._model.check(text) if self._model is not None else None
+        if not fired and verdict is None:
+            return replace(self._semantic_verdict(text), language=language)
+        return replace(self._combine(fired, verdict), language=language)
+
+    def _combine(self, fired: list[SafetyRule], verdict: ModelVerdict | None) -> SafetyResult:
+        """Rules OR model. The direction is settled first: when the model is sure of a kind whose direction
+        differs from the rules' lead (a quoted threat the sender wants to send, say), the model's direction wins,
+        so nobody making a threat is answered as its victim. Then the kind and the level, then the wording."""
+        engines = sorted({f"rules:{self._rule_language[r.id]}" if r.id in self._rule_language else "rules" for r in fired})
+        if verdict is not None:
+            engines.append("model")
+        matched = list(dict.fromkeys(r.id for r in fired)) + ([f"model:{verdict.kind}"] if verdict is not None else [])
+        if fired:
+            lead = max(fired, key=lambda r: (LEVEL_RANK[r.level], -KIND_PRIORITY.index(r.kind)))
+            if verdict is not None and verdict.confidence >= MODEL_DIRECTION_CONFIDENCE:
+                direction = DIRECTION_OF_KIND[verdict.kind]
+                if DIRECTION_OF_KIND[lead.kind] != direction:
+                    same = [r for r in fired if DIRECTION_OF_KIND[r.kind] == direction]
+                    fired = same
+                    lead = max(same, key=lambda r: (LEVEL_RANK[r.level], -KIND_PRIORITY.index(r.kind))) if same else None
+        else:
+            lead = None
+        if lead is None:  # the model alone, or the model's direction over the rules'
+            assert verdict is not None
+            kind, level, template = verdict.kind, verdict.level, f"safety_{verdict.kind}"
+            if fired:
+                level = max(level, max((r.level for r in fired), key=LEVEL_RANK.__getitem__), key=LEVEL_RANK.__getitem__)
+        else:
+            kind = lead.kind
+            level = lead.level
+            if verdict is not None and DIRECTION_OF_KIND[verdict.kind] == DIRECTION_OF_KIND[kind]:
+                level = max(level, verdict.level, key=LEVEL_RANK.__getitem__)
+            reply_rule = next(r for r in fired if r.kind == kind)
+            template = reply_rule.reply or f"safety_{kind}"
+        kinds_in_order = [kind] + [k for k in KIND_PRIORITY if k != kind and any(r.kind == k for r in fired)]
         resources = self._resources_for(kinds_in_order)
         result = SafetyResult(
-            level=lead.level,
-            kind=lead.kind,
+            level=level,
+            kind=kind,
             resources=resources,
-            message=self._reply(reply_rule.reply or f"safety_{lead.kind}", resources),
-            matched=list(dict.fromkeys(r.id for r in fired)),
+            message=self._reply(template, resources),
+            matched=matched,
+            engines=tuple(engines),
         )
-        logger.debug("safety screen: level=%s kind=%s rules=%s", result.level, result.kind, result.matched)
+        logger.debug("safety screen: level=%s kind=%s engines=%s", result.level, result.kind, engines)
         return result
 
     def _semantic_verdict(self, text: str) -> SafetyResult:
@@ -373,24 +472,26 @@ class SafetyScreen:
             resources=resources,
             message=self._reply(f"safety_{kind}", resources),
             matched=[f"semantic:{kind}"],
+            engines=("semantic",),
         )
         logger.debug("safety screen: level=%s kind=%s by the semantic stage", result.level, result.kind)
         return result
 
-    def _fired_rules(self, text: str) -> list[SafetyRule]:
-        normalized = self._rules.normalizer.normalize(text)
+    def _fired_rules(self, text: str, book: RuleBook | None = None) -> list[SafetyRule]:
+        book = book or self._rules
+        normalized = book.normalizer.normalize(text)
         fired: dict[str, SafetyRule] = {}
         for sentence in _SENTENCE_BREAK.split(normalized):
             if not sentence:
                 continue
-            in_fiction = bool(self._rules.fiction.search(sentence))
-            for rule in self._rules.rules:
-                if rule.id not in fired and rule.fires_on(sentence, self._rules.frames, in_fiction):
+            in_fiction = bool(book.fiction.search(sentence))
+            for rule in book.rules:
+                if rule.id not in fired and rule.fires_on(sentence, book.frames, in_fiction):
                     fired[rule.id] = rule
-        if self._rules.cased_rules:
+        if book.cased_rules:
             for sentence in _SENTENCE_BREAK.split(TextNormalizer.clean(text)):
-                for rule in self._rules.cased_rules:
-                    if sentence and rule.id not in fired and rule.fires_on(sentence, self._rules.frames, False):
+                for rule in book.cased_rules:
+                    if sentence and rule.id not in fired and rule.fires_on(sentence, book.frames, False):
                         fired[rule.id] = rule
         return sorted(fired.values(), key=lambda rule: self._rule_order[rule.id])
 

@@ -6,7 +6,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 SafetyLevel = Literal["none", "concern", "crisis"]
-SafetyKind = Literal["self_harm", "abuse", "coercion", "threat", "harm_to_partner", "control_request"]
+SafetyKind = Literal[
+    "self_harm", "abuse", "coercion", "threat", "harm_to_partner", "control_request", "partner_suicide_threat"
+]
+# Who is in danger from whom, decided with the kind and before any wording is chosen:
+# self = the sender may hurt themselves; victim = the sender is harmed or threatened by the partner;
+# perpetrator = the sender threatens, controls or wants to harm someone; partner = the partner threatens suicide.
+SafetyDirection = Literal["none", "self", "victim", "perpetrator", "partner"]
 
 SAFETY_LEVELS: tuple[SafetyLevel, ...] = ("none", "concern", "crisis")
 SAFETY_KINDS: tuple[SafetyKind, ...] = (
@@ -16,7 +22,17 @@ SAFETY_KINDS: tuple[SafetyKind, ...] = (
     "threat",
     "harm_to_partner",
     "control_request",
+    "partner_suicide_threat",
 )
+DIRECTION_OF_KIND: dict[str, SafetyDirection] = {
+    "self_harm": "self",
+    "abuse": "victim",
+    "coercion": "victim",
+    "threat": "perpetrator",
+    "harm_to_partner": "perpetrator",
+    "control_request": "perpetrator",
+    "partner_suicide_threat": "partner",
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +58,12 @@ class SafetyResult:
     resources: list[Resource] = field(default_factory=list)
     message: str = ""
     matched: list[str] = field(default_factory=list)
+    language: str = "en"
+    engines: tuple[str, ...] = ()  # which engines found it: "rules", "rules:es", "model", "semantic"
+
+    @property
+    def direction(self) -> SafetyDirection:
+        return DIRECTION_OF_KIND.get(self.kind, "none") if self.kind else "none"
 
     @property
     def blocks_coaching(self) -> bool:

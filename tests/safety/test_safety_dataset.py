@@ -52,8 +52,8 @@ def test_dataset_shape(cases):
     assert len(safe) >= 60
     assert all(c.expected_kind is None and not c.must_catch for c in safe)
     kinds = Counter(c.expected_kind for c in cases if c.unsafe)
-    assert set(kinds) == {"self_harm", "abuse", "coercion", "threat", "harm_to_partner", "control_request"}
-    assert all(count >= 10 for count in kinds.values())
+    assert set(kinds) == {"self_harm", "abuse", "coercion", "threat", "harm_to_partner", "control_request", "partner_suicide_threat"}
+    assert all(count >= 10 for kind, count in kinds.items() if kind != "partner_suicide_threat")  # a newer kind: 3 cases
     assert all(c.must_catch for c in cases if c.unsafe)
 
 

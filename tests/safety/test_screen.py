@@ -179,7 +179,7 @@ def test_definitional_question_is_safe_but_a_disclosure_next_to_it_is_not(screen
 
 def test_someone_else_at_risk_gets_the_partner_reply(screen, prompts):
     result = screen.screen("My husband said he'll kill himself if I leave")
-    assert (result.level, result.kind) == ("crisis", "self_harm")
+    assert (result.level, result.kind, result.direction) == ("crisis", "partner_suicide_threat", "partner")
     assert "self_harm.partner_at_risk" in result.matched
     assert result.message.startswith(prompts.get("safety_partner_at_risk").split("\n")[0][:40])
     assert "988" in result.message
@@ -206,8 +206,8 @@ INDIRECT_WORDING = [
     ("I'm just a waste of oxygen", "crisis", "self_harm"),
     ("i wanna unalive so bad", "crisis", "self_harm"),
     ("if I dropped dead tomorrow she would probably be relieved", "crisis", "self_harm"),
-    ("my girlfriend texted 'this is goodbye, I love you all' and isn't picking up", "crisis", "self_harm"),
-    ("he keeps threatening to swallow a bottle of his pills if I leave", "crisis", "self_harm"),
+    ("my girlfriend texted 'this is goodbye, I love you all' and isn't picking up", "crisis", "partner_suicide_threat"),
+    ("he keeps threatening to swallow a bottle of his pills if I leave", "crisis", "partner_suicide_threat"),
     # abuse: strangled, thrown or shoved, injuries explained away, veiled threats, weapons, fear
     ("he squeezed my neck until I almost passed out", "crisis", "abuse"),
     ("my husband lost it and flung me against the radiator", "crisis", "abuse"),

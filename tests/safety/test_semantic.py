@@ -255,7 +255,7 @@ def test_a_semantic_verdict_looks_like_a_rule_verdict_of_its_kind(prompts, kind)
     result = screen.screen("a text no rule matches")
     assert (result.level, result.kind, result.matched) == (SEMANTIC_LEVEL_OF_KIND[kind], kind, [f"semantic:{kind}"])
     assert result.level in ("concern", "crisis") and result.message and result.resources
-    assert result.level == ("crisis" if kind in ("self_harm", "abuse", "threat") else "concern")
+    assert result.level == ("crisis" if kind in ("self_harm", "abuse", "threat", "partner_suicide_threat") else "concern")
 
 
 def test_without_a_semantic_stage_or_a_match_the_screen_is_unchanged(prompts, rules_screen):
@@ -317,7 +317,7 @@ def test_check_many_agrees_with_check(semantic):
 def test_bundled_exemplars_cover_every_kind_with_many_paraphrases_and_safe_lookalikes():
     exemplars = load_exemplars()
     assert set(exemplars.unsafe) == set(SAFETY_KINDS)
-    assert all(len(sentences) >= 40 for sentences in exemplars.unsafe.values())
+    assert all(len(sentences) >= (7 if kind == "partner_suicide_threat" else 40) for kind, sentences in exemplars.unsafe.items())  # the newest kind: a few
     assert len(exemplars.safe) >= 200
     everything = [s for sentences in exemplars.unsafe.values() for s in sentences] + list(exemplars.safe)
     assert len(set(map(str.lower, everything))) == len(everything)

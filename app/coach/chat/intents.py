@@ -94,6 +94,27 @@ def find_question(message: str) -> str | None:
     return None
 
 
+QUESTION_INTENTS = frozenset({"q_what", "q_why", "q_should", "q_yesno", "q_howlong", "q_how"})
+DRAFT_INTENTS = frozenset({"draft_request", "revise_firmer", "revise_softer", "revise_shorter", "revise_another"})
+
+
+def from_model(message: str, intent: str, speaker: str) -> Intent:
+    """The turn's intent from the model's fine label (``app.models``) and the speaker of any quoted text.
+
+    A quoted text is coached as the user's draft only when the model reads it as theirs: the partner's
+    quoted words are never taken for the user's own draft.
+    """
+    if intent == "about_coach":
+        return Intent("meta")
+    draft = find_draft(message) if speaker in ("own_draft", "sent_text") or intent in DRAFT_INTENTS else None
+    if draft is not None and speaker != "partner_words":
+        return Intent("draft", draft=draft)
+    if intent in QUESTION_INTENTS:
+        questions = [q.strip() for q in _SENTENCE.findall(normalise(message).strip())]
+        return Intent("question", question=questions[0] if questions else message.strip())
+    return Intent("share")
+
+
 def classify(message: str, *, marks: frozenset[str] = frozenset(), harsh: bool = False) -> Intent:
     """The turn's intent. ``marks`` come from the cue book; ``harsh`` when the analyzer found
     criticism or contempt (an angry "why does he always ...?" is venting, not a question)."""

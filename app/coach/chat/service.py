@@ -20,7 +20,7 @@ from langchain_core.language_models import BaseChatModel
 
 from app.coach.chat.checks import ReplyChecker
 from app.coach.chat.composer import ComposedReply, Part, ReplyComposer, VariantPicker, partner_words
-from app.coach.chat.intents import Intent, classify
+from app.coach.chat.intents import Intent, classify, from_model
 from app.coach.chat.llm_writer import SYSTEM_PROMPT, USER_PROMPT, ChatLLMError, ChatLLMWriter, WriterInput
 from app.coach.chat.memory import ConversationMemory, summarise
 from app.coach.chat.planner import BLOCK, BREAK_TECHNIQUES, TurnFacts, plan
@@ -70,8 +70,10 @@ class ChatCoach:
         cues: CueBook | None = None,
         topic_labels: Mapping[str, str] | None = None,
         llm_timeout_s: float = 30.0,
+        intent_reader=None,
     ):
         self.analyze = analyze
+        self.intent_reader = intent_reader  # app.models.engines.ModelIntentReader, or None for the rules
         self.rewriter = rewriter
         self.safety = safety
         self.answerer = answerer
@@ -103,7 +105,11 @@ class ChatCoach:
         after_safety_stop = state.last_safety_turn is not None and state.last_safety_turn == state.turn
         new_state = observe(state, analysis, signals)
         harsh = any(flag.kind in HARSH_FLAGS for flag in analysis.flags)
-        intent = classify(message, marks=signals.marks, harsh=harsh)
+        reading = self.intent_reader.read(message) if self.intent_reader is not None else None
+        if reading is not None:
+            intent = from_model(message, reading.intent, reading.speaker)
+        else:
+            intent = classify(message, marks=signals.marks, harsh=harsh)
 
         rewrite = self._rewrite(intent.draft, new_state) if intent.kind == "draft" else None
         answer = self._answer(intent.question) if intent.kind == "question" else None
