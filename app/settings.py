@@ -46,6 +46,21 @@ class VectorStoreSettings(BaseModel):
     port: int = 8001
 
 
+class RetrievalSettings(BaseModel):
+    """How /v1/ask finds passages. Defaults chosen by cross-validation on tests/data/ask_tuning_questions.jsonl
+    (``softstart eval ask --tune``)."""
+
+    mode: Literal["hybrid", "dense"] = Field("hybrid", description="hybrid: BM25 fused with the dense ranking; dense: embeddings only.")
+    candidates: int = Field(20, gt=0, le=200, description="Chunks each ranking contributes to the fusion.")
+    rrf_k: float = Field(60.0, gt=0, description="Reciprocal-rank fusion constant.")
+    dense_weight: float = Field(1.0, ge=0)
+    lexical_weight: float = Field(1.0, ge=0)
+    min_lexical: float = Field(99.0, ge=0, description="A BM25 score that, with min_dense_with_lexical, also counts as covered.")
+    min_dense_with_lexical: float = Field(0.2, ge=-1, le=1)
+    passages: int = Field(6, gt=0, le=20, description="Fused passages the answer may quote from.")
+    synonyms_file: Path | None = Field(None, description="Synonym groups for query expansion; default: app/knowledge/data/synonyms.yaml.")
+
+
 class SafetySettings(BaseModel):
     """Crisis resources shown when the safety screen fires (default: United States)."""
 
@@ -81,7 +96,8 @@ class Settings(BaseSettings):
     chunk_size: int = Field(900, gt=100)
     chunk_overlap: int = Field(120, ge=0)
     retrieval_k: int = Field(4, gt=0, le=20)
-    relevance_threshold: float = Field(0.28, ge=-1, le=1, description="Cosine similarity below which a passage does not count as relevant.")
+    relevance_threshold: float = Field(0.28, ge=-1, le=1, description="Best cosine similarity below which the knowledge base does not cover a question.")
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file in data_dir.")
     redis_url: str | None = Field(None, description="Redis URL for shared rate limits; default: in-memory.")
     rate_limit_per_minute: int = Field(120, ge=0, description="Requests per client per minute; 0 disables.")
