@@ -39,6 +39,7 @@ class LabelledQuestion:
     in_scope: bool
     articles: list[str] = field(default_factory=list)
     key_facts: list[str] = field(default_factory=list)
+    key_terms: list[str] = field(default_factory=list)  # optional: words the answer should contain, all of them
 
 
 def _as_list(value) -> list[str]:
@@ -66,7 +67,7 @@ def load_questions(path: Path) -> list[LabelledQuestion]:
             scope = False
         articles = _as_list(row.get("articles") or row.get("article") or row.get("expected_articles"))
         facts = _as_list(row.get("key_facts") or row.get("key_fact") or row.get("facts") or row.get("fact"))
-        questions.append(LabelledQuestion(str(text), bool(scope), articles, facts))
+        questions.append(LabelledQuestion(str(text), bool(scope), articles, facts, _as_list(row.get("key_terms"))))
     return questions
 
 
@@ -112,6 +113,7 @@ class Outcome:
     sources: list
     article_found: bool = False
     fact_found: bool = False
+    terms_found: bool = False
     duplicate: bool = False
     markdown: bool = False
     too_long: bool = False
@@ -144,6 +146,8 @@ def judge(item: LabelledQuestion, result) -> Outcome:
     outcome = Outcome(item, text, bool(result.grounded), sources)
     outcome.article_found = any(article_matches(label, s) for label in item.articles for s in sources)
     outcome.fact_found = any(fact_stated(fact, text) for fact in item.key_facts)
+    answer_words = meaning_words(text) | set(words(text))
+    outcome.terms_found = all(set(words(term)) <= answer_words for term in item.key_terms)
     ids = [getattr(s, "source_id", "") or getattr(s, "title", "") for s in sources]
     outcome.duplicate = len(ids) != len(set(ids))
     outcome.markdown = has_markdown(text) or any(has_markdown(str(getattr(s, "text", ""))) for s in sources)
@@ -169,6 +173,7 @@ def figures(outcomes: list[Outcome]) -> dict[str, float]:
         "out_of_scope": len(outside),
         "right_article": share([o for o in inside if o.item.articles], lambda o: o.grounded and o.article_found),
         "key_fact": share([o for o in inside if o.item.key_facts], lambda o: o.grounded and o.fact_found),
+        "key_terms_all": share([o for o in inside if o.item.key_terms], lambda o: o.grounded and o.terms_found),
         "out_of_scope_declined": share(outside, lambda o: not o.grounded),
         "in_scope_declined": share(inside, lambda o: not o.grounded),
         "duplicate_article": share(outcomes, lambda o: o.duplicate),
@@ -202,6 +207,8 @@ def report(outcomes: list[Outcome], out=sys.stdout, worst: int = 10) -> dict[str
             op, target = TARGETS[name]
             mark = "ok  " if meets(name, value) else "MISS"
             print(f"  {mark} {name:24s} {value:7.1%}   (target {op} {target:.0%})", file=out)
+    if measured["key_terms_all"] == measured["key_terms_all"]:  # not NaN: the set has key terms
+        print(f"       key terms all in answer  {measured['key_terms_all']:7.1%}   (secondary: every labelled key term appears)", file=out)
     print(f"       median words (answered) {measured['median_words']}", file=out)
     ranked = sorted((o for o in outcomes if o.problems), key=lambda o: -o.badness)[:worst]
     if ranked:
