@@ -163,8 +163,8 @@ def retrieval_params(settings: Settings) -> RetrievalParams:
     r = settings.retrieval
     return RetrievalParams(
         candidates=r.candidates, rrf_k=r.rrf_k, dense_weight=r.dense_weight, lexical_weight=r.lexical_weight,
-        min_dense=settings.relevance_threshold, min_lexical=r.min_lexical, min_dense_with_lexical=r.min_dense_with_lexical,
-        passages=r.passages,
+        min_dense=settings.relevance_threshold, min_sentence=r.min_sentence, passages=r.passages,
+        per_article=r.per_article, related_weight=r.related_weight,
     )
 
 

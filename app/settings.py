@@ -55,8 +55,9 @@ class RetrievalSettings(BaseModel):
     rrf_k: float = Field(60.0, gt=0, description="Reciprocal-rank fusion constant.")
     dense_weight: float = Field(1.0, ge=0)
     lexical_weight: float = Field(1.0, ge=0)
-    min_lexical: float = Field(99.0, ge=0, description="A BM25 score that, with min_dense_with_lexical, also counts as covered.")
-    min_dense_with_lexical: float = Field(0.2, ge=-1, le=1)
+    min_sentence: float = Field(0.40, ge=-1, le=1, description="A question below relevance_threshold still counts as covered when one sentence of the best passages is this close.")
+    per_article: int = Field(2, gt=0, le=10, description="At most this many of the fused passages from one article.")
+    related_weight: float = Field(0.4, ge=0, le=1, description="Weight of the glossary's synonyms in the lexical ranking.")
     passages: int = Field(6, gt=0, le=20, description="Fused passages the answer may quote from.")
     synonyms_file: Path | None = Field(None, description="Synonym groups for query expansion; default: app/knowledge/data/synonyms.yaml.")
 

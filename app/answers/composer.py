@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import math
 import re
+
+import numpy as np
 from dataclasses import dataclass, replace
 from typing import Sequence
 
 from app.answers.forms import QuestionForm, classify
-from app.answers.sentences import Sentence, clean_text, sentences_of
 from app.knowledge.expansion import QueryExpander
 from app.knowledge.index import Passage
+from app.knowledge.sentences import clean_text, quotable_sentences, unpack_vectors
 from app.prompts import PromptLibrary
 from app.text_utils import content_words
 
@@ -34,6 +36,31 @@ _ADVICE = re.compile(r"^(ask|say|use|name|invite|breathe|pause|offer|listen|shar
 _OUTCOME = re.compile(r"^(when|if|as)\b|\b(often|tends? to|then|gets?|grows?|becomes?)\b", re.I)
 _AGAINST = re.compile(r"\b(not|never|avoid|instead of|rather than|worse|push(es)? \w+ (\w+ )?away|more withdrawal|tends to push|try hard not)\b", re.I)
 _TERM = re.compile(r"\bwhat(?:'s| is| are| does)\s+(?:an?\s+|the\s+)?(.+?)(?:\s+mean)?\s*\??$", re.I)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str  # clean, condensed, ends with . ! or ?
+    passage: Passage
+    position: int  # order within the passage
+    similarity: float = 0.0  # cosine to the question, when the index holds the sentence's vector
+
+
+def sentences_of(passage: Passage, query_vector=None) -> list[Sentence]:
+    found = quotable_sentences(passage.text, passage.title, passage.section)
+    vectors = unpack_vectors(passage.sentence_vectors, len(found)) if query_vector is not None and passage.sentence_count == len(found) else None
+    if vectors is None:
+        return [Sentence(text, passage, position) for position, text in found]
+    similarities = vectors @ np.asarray(query_vector, dtype=np.float32)
+    return [Sentence(text, passage, position, float(sim)) for (position, text), sim in zip(found, similarities)]
+
+
+@dataclass(frozen=True)
+class ComposerWeights:
+    similarity: float = 1.0  # cosine of sentence and question
+    overlap: float = 0.3  # shared meaning words (rarer count more)
+    form: float = 0.2  # fits the question's form
+    rank: float = 0.1  # comes from a passage ranked high
 
 
 @dataclass(frozen=True)
@@ -68,7 +95,7 @@ class SentenceScorer:
     """Scores candidate sentences for one question: meaning words shared (rarer words count more),
     the rank of the passage they come from, and how well they fit the question's form."""
 
-    def __init__(self, question: str, form: QuestionForm, sentences: Sequence[Sentence], ranks: dict[str, int], expander: QueryExpander | None, *, form_weight: float = 0.6, rank_weight: float = 0.5):
+    def __init__(self, question: str, form: QuestionForm, sentences: Sequence[Sentence], ranks: dict[str, int], expander: QueryExpander | None, weights: ComposerWeights):
         self.form = form
         self.asked = content_words(question)
         self.related = content_words(" ".join(expander.related(question))) - self.asked if expander else set()
@@ -82,22 +109,23 @@ class SentenceScorer:
                 frequency[word] = frequency.get(word, 0) + 1
         self.weight = {w: math.log(1 + count / frequency.get(w, 1)) for w in self.asked | self.related}
         self.ranks = ranks
-        self.form_weight = form_weight
-        self.rank_weight = rank_weight
+        self.weights = weights
         self.norm = sum(self.weight.get(w, 0.0) for w in self.asked) or 1.0
 
     def overlap(self, sentence: Sentence) -> float:
         words = self.words[id(sentence)]
-        found = sum(self.weight[w] for w in words & self.asked) + 0.5 * sum(self.weight[w] for w in words & self.related)
-        return found / self.norm
+        found = sum(self.weight[w] for w in words & self.asked) + 0.25 * sum(self.weight[w] for w in words & self.related)
+        return min(found / self.norm, 1.0)
 
     def score(self, sentence: Sentence) -> float:
         rank = self.ranks.get(sentence.passage.chunk_id, 9)
+        w = self.weights
         return (
-            self.overlap(sentence)
-            + self.form_weight * _form_fit(self.form, sentence.text, self.term_words)
-            + self.rank_weight / (1 + rank)
-            - 0.02 * sentence.position
+            w.similarity * sentence.similarity
+            + w.overlap * self.overlap(sentence)
+            + w.form * _form_fit(self.form, sentence.text, self.term_words)
+            + w.rank / (1 + rank)
+            - 0.005 * sentence.position
         )
 
 
@@ -128,23 +156,24 @@ def _lead_in(form: QuestionForm, lead: Sentence, chosen: Sequence[Sentence]) -> 
 
 
 class AnswerComposer:
-    def __init__(self, prompts: PromptLibrary, expander: QueryExpander | None = None, *, max_words: int = MAX_WORDS, support_ratio: float = 0.45):
+    def __init__(self, prompts: PromptLibrary, expander: QueryExpander | None = None, *, weights: ComposerWeights = ComposerWeights(), max_words: int = MAX_WORDS, support_ratio: float = 0.75):
         self.prompts = prompts
         self.expander = expander
+        self.weights = weights
         self.max_words = max_words
         self.support_ratio = support_ratio
 
-    def compose(self, question: str, passages: Sequence[Passage]) -> Composition:
+    def compose(self, question: str, passages: Sequence[Passage], query_vector: Sequence[float] | None = None) -> Composition:
         """An answer in the question's form from ``passages`` (fused order, best first)."""
         form = classify(question)
         ranks = {p.chunk_id: rank for rank, p in enumerate(passages)}
-        candidates = [s for p in passages for s in sentences_of(p)]
+        candidates = [s for p in passages for s in sentences_of(p, query_vector)]
         if not candidates:  # nothing quotable: the best passage's opening, cleaned
             passage = passages[0]
             text = " ".join(clean_text(passage.text).split()[:60])
             card = replace(passage, text=clean_text(passage.text), excerpt=text)
             return Composition(_cite(text, 1), [card], form)
-        scorer = SentenceScorer(question, form, candidates, ranks, self.expander)
+        scorer = SentenceScorer(question, form, candidates, ranks, self.expander, self.weights)
         ordered = sorted(candidates, key=scorer.score, reverse=True)
         lead = ordered[0]
         chosen = [lead]
@@ -152,7 +181,7 @@ class AnswerComposer:
         for sentence in ordered[1:]:
             if len(chosen) > MAX_SUPPORT:
                 break
-            if scorer.score(sentence) < floor or scorer.overlap(sentence) <= 0:
+            if scorer.score(sentence) < floor or (scorer.overlap(sentence) <= 0 and sentence.similarity < 0.35):
                 continue
             if any(_similar(scorer.words[id(sentence)], scorer.words[id(other)]) for other in chosen):
                 continue

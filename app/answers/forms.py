@@ -22,11 +22,11 @@ class QuestionForm(str, Enum):
 _RULES: list[tuple[QuestionForm, re.Pattern[str]]] = [
     (QuestionForm.HOW_LONG, re.compile(r"\bhow (long|many (minutes|hours|days))\b|\bhow much time\b|\bwhen (should|can|do) (i|we) (go back|come back|return|try again)\b")),
     (QuestionForm.HOW_OFTEN, re.compile(r"\bhow (often|many times|frequently)\b")),
-    (QuestionForm.IS_NORMAL, re.compile(r"\b(is|isn'?t|are|am) (it|this|that|they|we|i|he|she) ?(really |so |totally |even )?(normal|common|usual|typical|ok|okay|natural)\b|\bnormal (for|to|that|if)\b|\bdo (other|most|many) couples\b")),
-    (QuestionForm.SHOULD_I, re.compile(r"^(\W*)(should|shall|must|do) (i|we)\b|\bshould (i|we|my|he|she)\b|\bis it (a good idea|wise|bad|wrong|okay|ok) to\b|\bought (i|we)\b")),
-    (QuestionForm.WHY, re.compile(r"\bwhy\b|\bhow come\b|\bwhat (makes|causes|drives)\b|\bwhere does .* come from\b")),
-    (QuestionForm.WHAT_HAPPENS, re.compile(r"\bwhat happens\b|\bwhat (will|would) happen\b|\bwill (he|she|they|my partner)\b|\bif i (stop|start|keep)\b")),
-    (QuestionForm.WHAT_CAN_I_DO, re.compile(r"\bwhat (can|should|could|do) (i|we|a|the|my)\b|\bhow (do|can|could|should) (i|we|a|the|my|you)\b|\bhow to\b|\b(tips|advice|ways) (for|to|on)\b|\bhelp me\b|\bwhat to (do|say)\b|\b(give|show) me\b")),
+    (QuestionForm.WHY, re.compile(r"^\W*(so |but |and )?(why|how come)\b|\bwhat (makes|causes|drives)\b|\bwhere does .* come from\b|,? why\b")),
+    (QuestionForm.IS_NORMAL, re.compile(r"\b(is|isn'?t|are|am) (it|this|that|they|we|i|he|she) ?(really |so |totally |even )?(normal|common|usual|typical|natural)\b|\bnormal (for|to|that|if)\b|\bdo (other|most|many) couples\b")),
+    (QuestionForm.WHAT_HAPPENS, re.compile(r"\bwhat happens\b|\bwhat (will|would) happen\b|\bif i (stop|start|keep)\b")),
+    (QuestionForm.SHOULD_I, re.compile(r"^(\W*)(so |but |and )?(should|shall|must|do) (i|we)\b|^\W*(is it|would it be) (a good idea|wise|bad|wrong|okay|ok|better) to\b|^\W*ought (i|we)\b")),
+    (QuestionForm.WHAT_CAN_I_DO, re.compile(r"\bwhat (can|should|could|do) (i|we|a|the|my)\b|\bhow (do|can|could|should) (i|we|a|the|my|you)\b|\bhow to\b|\b(tips|advice|ways) (for|to|on)\b|\bhelp me\b|\bwhat to (do|say)\b|\b(give|show) me\b|\bshould (i|we)\b")),
     (QuestionForm.WHAT_IS, re.compile(r"\bwhat('s| is| are| does| do)\b|\bdefine\b|\bmeaning of\b|\bwhat'?s meant by\b|\bexplain\b")),
 ]
 

@@ -58,7 +58,7 @@ class Answerer:
         """The answer for retrieved passages (cross-validation calls this with its own retrievals)."""
         if not found.relevant or not found.passages:
             return Answer(question, self.composer.not_covered(question), [], False, self._engine(False, None), classify(question))
-        composed = self.composer.compose(question, found.passages)
+        composed = self.composer.compose(question, found.passages, found.candidates.vector)
         if self.llm is None:
             return self._composed(question, composed, None)
         try:

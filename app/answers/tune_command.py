@@ -33,10 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\nEach fold's choice:")
     for number, choice in enumerate(choices, start=1):
         p = choice.params
-        print(f"  fold {number}: rrf_k={p.rrf_k} dense={p.dense_weight} lexical={p.lexical_weight} passages={p.passages} threshold={p.min_dense}")
+        print(f"  fold {number}: rrf_k={p.rrf_k} dense={p.dense_weight} lexical={p.lexical_weight} passages={p.passages} threshold={p.min_dense} sentence={p.min_sentence}")
     p = final.params
     print("\nChosen on all questions (set these):")
     print(f"  SOFTSTART_RELEVANCE_THRESHOLD={p.min_dense}")
+    print(f"  SOFTSTART_RETRIEVAL__MIN_SENTENCE={p.min_sentence}")
     print(f"  SOFTSTART_RETRIEVAL__RRF_K={p.rrf_k}")
     print(f"  SOFTSTART_RETRIEVAL__DENSE_WEIGHT={p.dense_weight}")
     print(f"  SOFTSTART_RETRIEVAL__LEXICAL_WEIGHT={p.lexical_weight}")

@@ -21,7 +21,7 @@ FUSIONS = [
     dict(rrf_k=k, dense_weight=d, lexical_weight=l, passages=p)
     for k, (d, l), p in itertools.product([10, 30, 60], [(1.0, 0.0), (1.0, 0.5), (1.0, 1.0), (0.5, 1.0), (0.0, 1.0)], [3, 6])
 ]
-THRESHOLDS = [round(0.10 + 0.01 * i, 2) for i in range(36)]
+THRESHOLDS = [(round(0.18 + 0.02 * i, 2), round(0.30 + 0.02 * j, 2)) for i in range(12) for j in range(14)]  # (min_dense, min_sentence)
 
 
 @dataclass(frozen=True)
@@ -66,11 +66,14 @@ def choose(items: Sequence[LabelledQuestion], found: Sequence[Candidates], indic
         if score > best_score + 1e-9:
             best, best_score = number, score
     params = replace(base, **FUSIONS[best])
-    errors = {t: _threshold_errors(items, found, indices, replace(params, min_dense=t)) for t in THRESHOLDS}
+    errors = {t: _threshold_errors(items, found, indices, replace(params, min_dense=t[0], min_sentence=t[1])) for t in THRESHOLDS}
     fewest = min(errors.values())
     tied = [t for t, e in errors.items() if e == fewest]
-    threshold = tied[len(tied) // 2]  # the middle of the best band leaves margin on both sides
-    return Choice(replace(params, min_dense=threshold), best_score, fewest)
+    # the middle of the best band (by each threshold in turn) leaves margin on both sides
+    dense = sorted({t[0] for t in tied})[len({t[0] for t in tied}) // 2]
+    sentence_options = sorted(t[1] for t in tied if t[0] == dense)
+    sentence = sentence_options[len(sentence_options) // 2]
+    return Choice(replace(params, min_dense=dense, min_sentence=sentence), best_score, fewest)
 
 
 def cross_validate(answerer: Answerer, items: Sequence[LabelledQuestion], *, folds: int = 5, seed: int = 17) -> tuple[Choice, list[Outcome], list[Choice]]:

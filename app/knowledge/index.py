@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -19,6 +19,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from app.knowledge.articles import Article, load_articles
 from app.knowledge.embeddings import MiniLMEmbedder
+from app.knowledge.sentences import pack_vectors, quotable_sentences
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,8 @@ ProgressCallback = Callable[[int, int], None]  # (done, total) chunks embedded
 
 # How chunks are made and embedded; a chunk written under another format is embedded again on the next sync.
 # 2: the embedded text starts with the article and section titles.
-CHUNK_FORMAT = 2
+# 3: each chunk's quotable sentences are embedded too (metadata "sentence_vectors").
+CHUNK_FORMAT = 3
 
 
 def contextual_text(title: str, section: str, text: str) -> str:
@@ -51,6 +53,8 @@ class Passage:
     section: str
     score: float  # cosine similarity to the query, -1..1
     excerpt: str = ""  # the sentences an answer took from it, clean text (set by the composer)
+    sentence_vectors: str = field(default="", repr=False, compare=False)  # packed vectors of its quotable sentences
+    sentence_count: int = field(default=0, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -189,11 +193,18 @@ class KnowledgeIndex:
         for start in range(0, total, batch_size):
             batch = chunks[start : start + batch_size]
             contexts = [contextual_text(m["title"], m["section"], text) for _, text, m in batch]
+            sentences = [[s for _, s in quotable_sentences(text, m["title"], m["section"])] for _, text, m in batch]
+            vectors = self.embedder.embed(contexts + [s for group in sentences for s in group])
+            chunk_vectors, sentence_vectors = vectors[: len(batch)], vectors[len(batch):]
+            metadatas = []
+            for (_, _, metadata), group in zip(batch, sentences):
+                mine, sentence_vectors = sentence_vectors[: len(group)], sentence_vectors[len(group):]
+                metadatas.append({**metadata, "sentence_count": len(group), "sentence_vectors": pack_vectors(mine)})
             self.store._collection.upsert(
                 ids=[chunk_id for chunk_id, _, _ in batch],
                 documents=[text for _, text, _ in batch],
-                metadatas=[metadata for _, _, metadata in batch],
-                embeddings=self.embedder.embed(contexts),
+                metadatas=metadatas,
+                embeddings=chunk_vectors,
             )
             if progress:
                 progress(min(start + batch_size, total), total)
@@ -271,6 +282,8 @@ def _passage(chunk_id: str, text: str, metadata: dict | None, score: float) -> P
         source_id=str(metadata.get("source_id", "")),
         section=str(metadata.get("section", "")),
         score=round(score, 4),
+        sentence_vectors=str(metadata.get("sentence_vectors", "")),
+        sentence_count=int(metadata.get("sentence_count", 0) or 0),
     )
 
 

@@ -66,18 +66,24 @@ class LexicalIndex:
                 self._build()
                 self._built_for = version
 
-    def search(self, query: str, k: int = 20) -> list[LexicalHit]:
-        """Up to ``k`` chunks with a positive BM25 score, best first."""
+    def _scores(self, text: str, exclude: set[str] = frozenset()):
+        vocabulary = getattr(self._model, "vocab_dict", None) or {}
+        wanted = list(dict.fromkeys(t for t in tokens(text) if t in vocabulary and t not in exclude))
+        return (self._model.get_scores(wanted), set(wanted)) if wanted else (None, set(wanted))
+
+    def search(self, query: str, k: int = 20, *, related: str = "", related_weight: float = 0.4) -> list[LexicalHit]:
+        """Up to ``k`` chunks with a positive BM25 score, best first. ``related`` words (synonyms of
+        the query's) count ``related_weight`` times as much as the query's own."""
         self.ensure_current()
-        query_tokens = [t for t in tokens(query) if t]
-        if not self._ids or not query_tokens:
+        if not self._ids:
             return []
-        model = self._model
-        vocabulary = getattr(model, "vocab_dict", None) or {}
-        query_tokens = [t for t in query_tokens if t in vocabulary] if vocabulary else query_tokens
-        if not query_tokens:
+        scores, used = self._scores(query)
+        if related and related_weight > 0:
+            extra, _ = self._scores(related, exclude=used)
+            if extra is not None:
+                scores = extra * related_weight if scores is None else scores + extra * related_weight
+        if scores is None:
             return []
-        scores = model.get_scores(query_tokens)
         order = scores.argsort()[::-1][: min(k, len(self._ids))]
         return [LexicalHit(self._ids[i], float(scores[i])) for i in order if scores[i] > 0]
 

@@ -33,7 +33,8 @@ def compose(question, passages):
 
 def test_how_long_opens_with_the_duration():
     result = compose("How long should I wait?", [BREAK, DANCE])
-    assert result.text.split(".")[0].lower() in {"at least twenty minutes", "twenty minutes"}, result.text
+    opening = result.text.split(".")[0].lower()
+    assert "twenty" in opening or "20" in opening, result.text
     assert "[1]" in result.text and result.sources[0].source_id == "k/the-20-minute-break.md"
 
 
