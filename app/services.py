@@ -13,7 +13,7 @@ from langchain_core.language_models import BaseChatModel
 
 from sqlalchemy.engine import Engine
 
-from app.answers.composer import AnswerComposer
+from app.answers.composer import AnswerComposer, ComposerWeights
 from app.answers.service import Answerer
 from app.knowledge.expansion import DEFAULT_SYNONYMS, QueryExpander
 from app.knowledge.hybrid import HybridRetriever, RetrievalParams
@@ -151,12 +151,17 @@ def build_answerer(settings: Settings, index: KnowledgeIndex, prompts: PromptLib
     retriever = HybridRetriever(index, lexical, expander, retrieval_params(settings))
     return Answerer(
         retriever,
-        AnswerComposer(prompts, expander),
+        AnswerComposer(prompts, expander, weights=composer_weights(settings), max_words=settings.answer.max_words),
         prompts,
         llm=llm,
         llm_name=settings.llm.backend if llm is not None else "none",
         llm_model=settings.llm.model,
     )
+
+
+def composer_weights(settings: Settings) -> ComposerWeights:
+    a = settings.answer
+    return ComposerWeights(overlap=a.overlap, form=a.form, rank=a.rank, support_ratio=a.support_ratio)
 
 
 def retrieval_params(settings: Settings) -> RetrievalParams:

@@ -62,6 +62,16 @@ class RetrievalSettings(BaseModel):
     synonyms_file: Path | None = Field(None, description="Synonym groups for query expansion; default: app/knowledge/data/synonyms.yaml.")
 
 
+class AnswerSettings(BaseModel):
+    """How the composer weighs a passage's sentences for the answer (chosen with ``softstart eval ask --tune``)."""
+
+    overlap: float = Field(0.3, ge=0, description="Weight of meaning words shared with the question (the sentence's cosine weighs 1).")
+    form: float = Field(0.2, ge=0, description="Weight of fitting the question's form (a duration for how long...).")
+    rank: float = Field(0.1, ge=0, description="Weight of coming from a highly ranked passage.")
+    support_ratio: float = Field(0.75, ge=0, le=1, description="A supporting sentence scores at least this share of the first one's.")
+    max_words: int = Field(120, gt=20, le=150)
+
+
 class SafetySettings(BaseModel):
     """Crisis resources shown when the safety screen fires (default: United States)."""
 
@@ -99,6 +109,7 @@ class Settings(BaseSettings):
     retrieval_k: int = Field(4, gt=0, le=20)
     relevance_threshold: float = Field(0.28, ge=-1, le=1, description="Best cosine similarity below which the knowledge base does not cover a question.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file in data_dir.")
     redis_url: str | None = Field(None, description="Redis URL for shared rate limits; default: in-memory.")
     rate_limit_per_minute: int = Field(120, ge=0, description="Requests per client per minute; 0 disables.")

@@ -34,7 +34,8 @@ _CAUSE = re.compile(r"\b(because|driven by|fear|comes? from|usually|rarely|not f
 _NORMAL = re.compile(r"\b(normal|common|many (couples|people)|natural|most people|everyone|human|not alone|plenty of)\b", re.I)
 _ADVICE = re.compile(r"^(ask|say|use|name|invite|breathe|pause|offer|listen|share|come|give|try|start|describe|keep|find)\b|\b(can|suggests?|recommends?|advises?|try|instead of|helps?|works? better)\b", re.I)
 _OUTCOME = re.compile(r"^(when|if|as)\b|\b(often|tends? to|then|gets?|grows?|becomes?)\b", re.I)
-_AGAINST = re.compile(r"\b(not|never|avoid|instead of|rather than|worse|push(es)? \w+ (\w+ )?away|more withdrawal|tends to push|try hard not)\b", re.I)
+_AGAINST = re.compile(r"\b(avoid|instead of|rather than|push(es)? \w+ (\w+ )?away|more withdrawal|tends to push|try(ing)? hard not|is not enough|usually is not|cautions? against|do(es)? not need)\b", re.I)
+_FOR = re.compile(r"\b(recommends?|suggests?|helps?|can help|worthwhile|meaningful|no wrong place|works? better|is the heart|builds?|eases?)\b", re.I)
 _TERM = re.compile(r"\bwhat(?:'s| is| are| does)\s+(?:an?\s+|the\s+)?(.+?)(?:\s+mean)?\s*\??$", re.I)
 
 
@@ -61,6 +62,7 @@ class ComposerWeights:
     overlap: float = 0.3  # shared meaning words (rarer count more)
     form: float = 0.2  # fits the question's form
     rank: float = 0.1  # comes from a passage ranked high
+    support_ratio: float = 0.75  # a supporting sentence scores at least this share of the lead's
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,10 @@ def _lead_in(form: QuestionForm, lead: Sentence, chosen: Sequence[Sentence]) -> 
                 at_least = "at least" in lead.text.lower() and not phrase.lower().startswith("at least")
                 return ("At least " if at_least else "") + (phrase if at_least else phrase[0].upper() + phrase[1:]) + "."
         case QuestionForm.SHOULD_I:
-            return "Probably not." if _AGAINST.search(lead.text) else "Often, yes."
+            if _AGAINST.search(lead.text):
+                return "Probably not."
+            if _FOR.search(lead.text):
+                return "Often, yes."
         case QuestionForm.IS_NORMAL:
             if any(_NORMAL.search(s.text) for s in chosen):
                 return "Yes, it is common."
@@ -156,12 +161,11 @@ def _lead_in(form: QuestionForm, lead: Sentence, chosen: Sequence[Sentence]) -> 
 
 
 class AnswerComposer:
-    def __init__(self, prompts: PromptLibrary, expander: QueryExpander | None = None, *, weights: ComposerWeights = ComposerWeights(), max_words: int = MAX_WORDS, support_ratio: float = 0.75):
+    def __init__(self, prompts: PromptLibrary, expander: QueryExpander | None = None, *, weights: ComposerWeights = ComposerWeights(), max_words: int = MAX_WORDS):
         self.prompts = prompts
         self.expander = expander
         self.weights = weights
         self.max_words = max_words
-        self.support_ratio = support_ratio
 
     def compose(self, question: str, passages: Sequence[Passage], query_vector: Sequence[float] | None = None) -> Composition:
         """An answer in the question's form from ``passages`` (fused order, best first)."""
@@ -177,7 +181,7 @@ class AnswerComposer:
         ordered = sorted(candidates, key=scorer.score, reverse=True)
         lead = ordered[0]
         chosen = [lead]
-        floor = self.support_ratio * scorer.score(lead)
+        floor = self.weights.support_ratio * scorer.score(lead)
         for sentence in ordered[1:]:
             if len(chosen) > MAX_SUPPORT:
                 break

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nEach fold's choice:")
     for number, choice in enumerate(choices, start=1):
         p = choice.params
-        print(f"  fold {number}: rrf_k={p.rrf_k} dense={p.dense_weight} lexical={p.lexical_weight} passages={p.passages} threshold={p.min_dense} sentence={p.min_sentence}")
+        print(f"  fold {number}: {choice.weights} rrf_k={p.rrf_k} dense={p.dense_weight} lexical={p.lexical_weight} passages={p.passages} threshold={p.min_dense} sentence={p.min_sentence}")
     p = final.params
     print("\nChosen on all questions (set these):")
     print(f"  SOFTSTART_RELEVANCE_THRESHOLD={p.min_dense}")
@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  SOFTSTART_RETRIEVAL__DENSE_WEIGHT={p.dense_weight}")
     print(f"  SOFTSTART_RETRIEVAL__LEXICAL_WEIGHT={p.lexical_weight}")
     print(f"  SOFTSTART_RETRIEVAL__PASSAGES={p.passages}")
+    w = final.weights
+    print(f"  SOFTSTART_ANSWER__OVERLAP={w.overlap} SOFTSTART_ANSWER__FORM={w.form} SOFTSTART_ANSWER__RANK={w.rank} SOFTSTART_ANSWER__SUPPORT_RATIO={w.support_ratio}")
     return 0
 
 
