@@ -53,7 +53,7 @@ class RetrievalSettings(BaseModel):
     mode: Literal["hybrid", "dense"] = Field("hybrid", description="hybrid: BM25 fused with the dense ranking; dense: embeddings only.")
     candidates: int = Field(20, gt=0, le=200, description="Chunks each ranking contributes to the fusion.")
     rrf_k: float = Field(60.0, gt=0, description="Reciprocal-rank fusion constant.")
-    dense_weight: float = Field(1.0, ge=0)
+    dense_weight: float = Field(0.5, ge=0)
     lexical_weight: float = Field(1.0, ge=0)
     min_sentence: float = Field(0.40, ge=-1, le=1, description="A question below relevance_threshold still counts as covered when one sentence of the best passages is this close.")
     per_article: int = Field(2, gt=0, le=10, description="At most this many of the fused passages from one article.")
@@ -66,9 +66,9 @@ class AnswerSettings(BaseModel):
     """How the composer weighs a passage's sentences for the answer (chosen with ``softstart eval ask --tune``)."""
 
     overlap: float = Field(0.3, ge=0, description="Weight of meaning words shared with the question (the sentence's cosine weighs 1).")
-    form: float = Field(0.2, ge=0, description="Weight of fitting the question's form (a duration for how long...).")
-    rank: float = Field(0.1, ge=0, description="Weight of coming from a highly ranked passage.")
-    support_ratio: float = Field(0.75, ge=0, le=1, description="A supporting sentence scores at least this share of the first one's.")
+    form: float = Field(0.1, ge=0, description="Weight of fitting the question's form (a duration for how long...).")
+    rank: float = Field(0.3, ge=0, description="Weight of coming from a highly ranked passage.")
+    support_ratio: float = Field(0.6, ge=0, le=1, description="A supporting sentence scores at least this share of the first one's.")
     max_words: int = Field(120, gt=20, le=150)
 
 

@@ -28,14 +28,16 @@ _DURATION = re.compile(
     r"\b(?:(?:at least|about|around|another|a further|half an?|an?|\d+|one|two|three|five|ten|fifteen|twenty|thirty)\s*(?:-|\s)?\s*(?:or \w+ )?(?:minutes?|hours?|days?|weeks?|months?|years?))\b",
     re.IGNORECASE,
 )
+_NEGATED = re.compile(r"\b(not enough|is not|isn't|too short|too long)\b", re.I)
 _FREQUENCY = re.compile(r"\b(every|each (day|week|evening)|daily|weekly|regularly|again and again|repeatedly|ongoing|continual)\b", re.I)
 _DEFINES = re.compile(r"\b(is|are|means|refers to|is the name|describes?)\b", re.I)
 _CAUSE = re.compile(r"\b(because|driven by|fear|comes? from|usually|rarely|not from|is a way|out of|feels?|anxiety|overwhelm\w*|flooded)\b", re.I)
 _NORMAL = re.compile(r"\b(normal|common|many (couples|people)|natural|most people|everyone|human|not alone|plenty of)\b", re.I)
 _ADVICE = re.compile(r"^(ask|say|use|name|invite|breathe|pause|offer|listen|share|come|give|try|start|describe|keep|find)\b|\b(can|suggests?|recommends?|advises?|try|instead of|helps?|works? better)\b", re.I)
-_OUTCOME = re.compile(r"^(when|if|as)\b|\b(often|tends? to|then|gets?|grows?|becomes?)\b", re.I)
 _AGAINST = re.compile(r"\b(avoid|instead of|rather than|push(es)? \w+ (\w+ )?away|more withdrawal|tends to push|try(ing)? hard not|is not enough|usually is not|cautions? against|do(es)? not need)\b", re.I)
 _FOR = re.compile(r"\b(recommends?|suggests?|helps?|can help|worthwhile|meaningful|no wrong place|works? better|is the heart|builds?|eases?)\b", re.I)
+# words that ask for the answer's form rather than name its subject: they should not pick the sentence
+_FORM_WORDS = content_words("happen happens happened normal common usual typical should long often mean means meaning defined explain reason okay time wrong bad good idea")
 _TERM = re.compile(r"\bwhat(?:'s| is| are| does)\s+(?:an?\s+|the\s+)?(.+?)(?:\s+mean)?\s*\??$", re.I)
 
 
@@ -60,9 +62,9 @@ def sentences_of(passage: Passage, query_vector=None) -> list[Sentence]:
 class ComposerWeights:
     similarity: float = 1.0  # cosine of sentence and question
     overlap: float = 0.3  # shared meaning words (rarer count more)
-    form: float = 0.2  # fits the question's form
-    rank: float = 0.1  # comes from a passage ranked high
-    support_ratio: float = 0.75  # a supporting sentence scores at least this share of the lead's
+    form: float = 0.1  # fits the question's form
+    rank: float = 0.3  # comes from a passage ranked high
+    support_ratio: float = 0.6  # a supporting sentence scores at least this share of the lead's
 
 
 @dataclass(frozen=True)
@@ -72,11 +74,25 @@ class Composition:
     form: QuestionForm
 
 
-def _form_fit(form: QuestionForm, sentence: str, term_words: set[str]) -> float:
+# forms whose first sentence must carry the answer's shape (when a good sentence has it)
+_LEAD_MUST_FIT = {QuestionForm.HOW_LONG, QuestionForm.HOW_OFTEN, QuestionForm.WHAT_IS, QuestionForm.WHAT_HAPPENS}
+# forms whose answer has a definite shape (a duration, an outcome, a definition) lean harder on it
+_FORM_STRENGTH = {QuestionForm.HOW_LONG: 3.0, QuestionForm.WHAT_HAPPENS: 3.0, QuestionForm.WHAT_IS: 3.0}
+
+
+def _form_fit(form: QuestionForm, sentence: str, term_words: set[str], subject: set[str] = frozenset()) -> float:
     """How well a sentence has the shape the question's form asks for (0..1)."""
     match form:
+        case QuestionForm.WHAT_HAPPENS:
+            # "What happens if the pursuer stops?" -> "If/When the pursuer eases off, ...": a condition that names the subject
+            if not re.match(r"(when|if|as soon as|once)\b", sentence, re.I):
+                return 0.0
+            condition = content_words(sentence.split(",")[0])
+            return 1.0 if len(condition & subject) >= 2 else 0.3
         case QuestionForm.HOW_LONG:
-            return 1.0 if _DURATION.search(sentence) else 0.0
+            if not _DURATION.search(sentence):
+                return 0.0
+            return 0.0 if _NEGATED.search(sentence) else 1.0
         case QuestionForm.HOW_OFTEN:
             return 1.0 if _FREQUENCY.search(sentence) else 0.0
         case QuestionForm.WHAT_IS:
@@ -88,8 +104,6 @@ def _form_fit(form: QuestionForm, sentence: str, term_words: set[str]) -> float:
             return 1.0 if _NORMAL.search(sentence) else 0.0
         case QuestionForm.SHOULD_I | QuestionForm.WHAT_CAN_I_DO:
             return 1.0 if _ADVICE.search(sentence) else 0.0
-        case QuestionForm.WHAT_HAPPENS:
-            return 1.0 if _OUTCOME.search(sentence) else 0.0
     return 0.0
 
 
@@ -99,7 +113,7 @@ class SentenceScorer:
 
     def __init__(self, question: str, form: QuestionForm, sentences: Sequence[Sentence], ranks: dict[str, int], expander: QueryExpander | None, weights: ComposerWeights):
         self.form = form
-        self.asked = content_words(question)
+        self.asked = content_words(question) - _FORM_WORDS
         self.related = content_words(" ".join(expander.related(question))) - self.asked if expander else set()
         match = _TERM.search(question.strip())
         self.term_words = content_words(match.group(1)) if match and form is QuestionForm.WHAT_IS else set()
@@ -119,13 +133,16 @@ class SentenceScorer:
         found = sum(self.weight[w] for w in words & self.asked) + 0.25 * sum(self.weight[w] for w in words & self.related)
         return min(found / self.norm, 1.0)
 
+    def fit(self, sentence: Sentence) -> float:
+        return _form_fit(self.form, sentence.text, self.term_words, self.asked | self.related)
+
     def score(self, sentence: Sentence) -> float:
         rank = self.ranks.get(sentence.passage.chunk_id, 9)
         w = self.weights
         return (
             w.similarity * sentence.similarity
             + w.overlap * self.overlap(sentence)
-            + w.form * _form_fit(self.form, sentence.text, self.term_words)
+            + w.form * _FORM_STRENGTH.get(self.form, 1.0) * self.fit(sentence)
             + w.rank / (1 + rank)
             - 0.005 * sentence.position
         )
@@ -145,7 +162,7 @@ def _lead_in(form: QuestionForm, lead: Sentence, chosen: Sequence[Sentence]) -> 
     match form:
         case QuestionForm.HOW_LONG:
             duration = _DURATION.search(lead.text)
-            if duration and lead.text.lower().find(duration.group(0).lower()) > 0:
+            if duration and not _NEGATED.search(lead.text) and lead.text.lower().find(duration.group(0).lower()) > 0:
                 phrase = duration.group(0)
                 at_least = "at least" in lead.text.lower() and not phrase.lower().startswith("at least")
                 return ("At least " if at_least else "") + (phrase if at_least else phrase[0].upper() + phrase[1:]) + "."
@@ -180,6 +197,10 @@ class AnswerComposer:
         scorer = SentenceScorer(question, form, candidates, ranks, self.expander, self.weights)
         ordered = sorted(candidates, key=scorer.score, reverse=True)
         lead = ordered[0]
+        if form in _LEAD_MUST_FIT:  # the first sentence must have the form's shape when a good one does
+            fitting = [s for s in ordered if scorer.fit(s) >= 1.0 and scorer.score(s) >= 0.6 * scorer.score(lead)]
+            lead = fitting[0] if fitting else lead
+            ordered = [lead, *(s for s in ordered if s is not lead)]
         chosen = [lead]
         floor = self.weights.support_ratio * scorer.score(lead)
         for sentence in ordered[1:]:
@@ -199,7 +220,7 @@ class AnswerComposer:
 
     def _write(self, form: QuestionForm, chosen: list[Sentence], passages: Sequence[Passage]) -> Composition:
         numbers: dict[str, int] = {}
-        cards: dict[str, tuple[Passage, list[str]]] = {}
+        cards: dict[str, tuple[list[Passage], list[str]]] = {}
         parts = []
         lead_in = _lead_in(form, chosen[0], chosen)
         if lead_in:
@@ -208,12 +229,19 @@ class AnswerComposer:
             article = sentence.passage.source_id or sentence.passage.title
             number = numbers.setdefault(article, len(numbers) + 1)
             parts.append(_cite(sentence.text, number))
-            if article not in cards:
-                cards[article] = (sentence.passage, [])
-            cards[article][1].append(sentence.text)
+            used, excerpt = cards.setdefault(article, ([], []))
+            if sentence.passage not in used:
+                used.append(sentence.passage)
+            excerpt.append(sentence.text)
+        # one card per article: its passage (both, when the answer quotes two of its passages), named once
         sources = [
-            replace(passage, text=clean_text(passage.text), source=cited_source(passage), excerpt=" ".join(excerpt))
-            for passage, excerpt in cards.values()
+            replace(
+                used[0],
+                text=" … ".join(clean_text(p.text) for p in used),
+                source=cited_source(replace(used[0], text=" ".join(p.text for p in used))),
+                excerpt=" ".join(excerpt),
+            )
+            for used, excerpt in cards.values()
         ]
         return Composition(" ".join(parts), sources, form)
 

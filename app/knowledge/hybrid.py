@@ -21,7 +21,7 @@ from app.knowledge.sentences import unpack_vectors
 class RetrievalParams:
     candidates: int = 20  # how many chunks each ranking contributes
     rrf_k: float = 60.0  # reciprocal-rank fusion constant
-    dense_weight: float = 1.0
+    dense_weight: float = 0.5
     lexical_weight: float = 1.0
     min_dense: float = 0.28  # best chunk cosine below which the question is not covered...
     min_sentence: float = 0.40  # ...unless one sentence of the fused passages is this close to the question

@@ -89,8 +89,9 @@ def test_when_the_pursuer_stops_pursuing_the_answer_says_the_distancer_moves_clo
     body = AskResponse.model_validate(ask(client, "What happens if the pursuer stops pursuing?").json())
     assert body.grounded
     first = body.answer.split("[1]")[0].lower()
-    assert "closer" in first, body.answer
-    assert "distancer" in first, body.answer
+    # the knowledge base says it two ways: the distancer comes closer, or is more motivated to repair
+    assert "distancer" in first and ("closer" in first or "repair" in first), body.answer
+    assert not first.startswith("the trouble is"), "not the passage about why pursuers chase"
 
 
 def test_how_long_to_wait_is_answered_with_twenty_minutes(client):
