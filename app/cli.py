@@ -16,7 +16,7 @@ from app.logging_setup import configure_logging
 from app.settings import Settings, get_settings
 
 app = typer.Typer(help="Softstart: a coach for couples caught in the pursuer-distancer cycle.", no_args_is_help=True, add_completion=False)
-eval_app = typer.Typer(help="Measure the analyzer, the rewriter and the safety screen.", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure the analyzer, the rewriter, the safety screen and /v1/ask.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 corpus_app = typer.Typer(help="The labelled corpus the heads are trained on (data/corpus).", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
@@ -375,6 +375,22 @@ def eval_models(
     sys.stdout.write(report)
     if out:
         out.write_text(report, encoding="utf-8")
+@eval_app.command("ask")
+def eval_ask(
+    questions: Optional[Path] = typer.Option(None, help="Labelled questions (JSON Lines); default: tests/data/ask_tuning_questions.jsonl."),
+    tune: bool = typer.Option(False, "--tune", help="Cross-validate the retrieval settings on these questions (never on the blind set)."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the figures and every answer to this file."),
+    strict: bool = typer.Option(False, help="Exit 1 when a target is missed."),
+) -> None:
+    """Right article, key fact, declines, duplicates, Markdown and length of /v1/ask answers; the ten worst."""
+    from app.answers import evaluate
+
+    argv = [*(["--questions", str(questions)] if questions else []), *(["--json", str(json_out)] if json_out else []), *(["--strict"] if strict else [])]
+    if tune:
+        from app.answers import tune_command
+
+        raise typer.Exit(tune_command.main(argv))
+    raise typer.Exit(evaluate.main(argv))
 
 
 def _show_safety(screened, as_json: bool) -> None:

@@ -13,7 +13,11 @@ from langchain_core.language_models import BaseChatModel
 
 from sqlalchemy.engine import Engine
 
+from app.answers.composer import AnswerComposer, ComposerWeights
 from app.answers.service import Answerer
+from app.knowledge.expansion import DEFAULT_SYNONYMS, QueryExpander
+from app.knowledge.hybrid import HybridRetriever, RetrievalParams
+from app.knowledge.lexical import LexicalIndex
 from app.coach import analyzer
 from app.coach.chat.conversation import Conversations
 from app.coach.chat.service import ChatCoach
@@ -173,6 +177,41 @@ def build_safety_screen(settings: Settings, prompts: PromptLibrary, embedder: Mi
     )
 
 
+def build_answerer(settings: Settings, index: KnowledgeIndex, prompts: PromptLibrary, llm: BaseChatModel | None) -> Answerer:
+    """Hybrid (or dense) retrieval, the glossary's synonyms, the composer, and the LLM when there is one."""
+    expander = QueryExpander.from_file(settings.retrieval.synonyms_file or DEFAULT_SYNONYMS)
+    match settings.retrieval.mode:
+        case "hybrid":
+            lexical = LexicalIndex(index.all_chunks, index.count)
+        case "dense":
+            lexical = None
+        case mode:
+            raise ValueError(f"retrieval mode {mode!r} is not supported. Available: hybrid, dense")
+    retriever = HybridRetriever(index, lexical, expander, retrieval_params(settings))
+    return Answerer(
+        retriever,
+        AnswerComposer(prompts, expander, weights=composer_weights(settings), max_words=settings.answer.max_words),
+        prompts,
+        llm=llm,
+        llm_name=settings.llm.backend if llm is not None else "none",
+        llm_model=settings.llm.model,
+    )
+
+
+def composer_weights(settings: Settings) -> ComposerWeights:
+    a = settings.answer
+    return ComposerWeights(overlap=a.overlap, form=a.form, rank=a.rank, support_ratio=a.support_ratio)
+
+
+def retrieval_params(settings: Settings) -> RetrievalParams:
+    r = settings.retrieval
+    return RetrievalParams(
+        candidates=r.candidates, rrf_k=r.rrf_k, dense_weight=r.dense_weight, lexical_weight=r.lexical_weight,
+        min_dense=settings.relevance_threshold, min_sentence=r.min_sentence, passages=r.passages,
+        per_article=r.per_article, related_weight=r.related_weight,
+    )
+
+
 def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None) -> Services:
     ensure_private_dir(settings.data_dir)
     prompts = PromptLibrary(settings.prompts_dir)
@@ -181,15 +220,7 @@ def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None
     llm, llm_status = build_llm(settings)
     answerer = None
     if index is not None:
-        answerer = Answerer(
-            index,
-            prompts,
-            llm=llm,
-            llm_name=settings.llm.backend if llm is not None else "none",
-            llm_model=settings.llm.model,
-            k=settings.retrieval_k,
-            relevance_threshold=settings.relevance_threshold,
-        )
+        answerer = build_answerer(settings, index, prompts, llm)
     llm_name = settings.llm.backend if llm is not None else "none"
     reader, reader_detail = load_reader(settings, embedder)
     safety = build_safety_screen(settings, prompts, embedder, reader)

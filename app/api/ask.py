@@ -25,7 +25,8 @@ class AskRequest(BaseModel):
 class SourceOut(BaseModel):
     title: str = Field(examples=["For the distancer: why I shut down"])
     source: str = Field(examples=["Tracy Askilsrud, a couples therapist's blog"])
-    passage: str = Field(description="The retrieved passage the answer draws on.")
+    passage: str = Field(description="The retrieved passage the answer draws on, as plain text.")
+    excerpt: str = Field("", description="The sentences of the passage the answer quotes or condenses, as plain text.")
     score: float = Field(description="Cosine similarity of the passage to the question (-1..1).", examples=[0.62])
     section: str = Field("", examples=["Why a distancer goes quiet"])
     source_id: str = Field("", description="Which article file the passage comes from.", examples=["knowledge/for-the-distancer-why-i-shut-down.md"])
@@ -33,10 +34,11 @@ class SourceOut(BaseModel):
 
 class AskResponse(BaseModel):
     answer: str
-    sources: list[SourceOut] = Field(description="Cited passages; [1] in the answer is sources[0].")
+    sources: list[SourceOut] = Field(description="Cited articles, one card each; [1] in the answer is sources[0].")
     grounded: bool = Field(description="False when the knowledge base does not cover the question (no sources).")
     engine: EngineOut
     safety: SafetyOut
+    form: str = Field("other", description="The question's form, which shaped the answer.", examples=["why", "how_long", "what_is"])
 
 
 @router.post(
@@ -64,10 +66,11 @@ def ask(body: AskRequest, services: ServicesDep) -> AskResponse:
     return AskResponse(
         answer=result.answer,
         sources=[
-            SourceOut(title=p.title, source=p.source, passage=p.text, score=p.score, section=p.section, source_id=p.source_id)
+            SourceOut(title=p.title, source=p.source, passage=p.text, excerpt=p.excerpt, score=p.score, section=p.section, source_id=p.source_id)
             for p in result.sources
         ],
         grounded=result.grounded,
         engine=engine_out(result.engine),
         safety=safety_out(screened),
+        form=result.form.value,
     )

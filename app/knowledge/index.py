@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -19,10 +19,22 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from app.knowledge.articles import Article, load_articles
 from app.knowledge.embeddings import MiniLMEmbedder
+from app.knowledge.sentences import pack_vectors, quotable_sentences
 
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]  # (done, total) chunks embedded
+
+# How chunks are made and embedded; a chunk written under another format is embedded again on the next sync.
+# 2: the embedded text starts with the article and section titles.
+# 3: each chunk's quotable sentences are embedded too (metadata "sentence_vectors").
+CHUNK_FORMAT = 3
+
+
+def contextual_text(title: str, section: str, text: str) -> str:
+    """What a chunk is embedded (and ranked lexically) as: its article and section titles, then its text."""
+    heading = title if not section or section == title else f"{title}: {section}"
+    return f"{heading}\n{text}"
 
 
 class IndexUnavailable(RuntimeError):
@@ -40,6 +52,9 @@ class Passage:
     source_id: str
     section: str
     score: float  # cosine similarity to the query, -1..1
+    excerpt: str = ""  # the sentences an answer took from it, clean text (set by the composer)
+    sentence_vectors: str = field(default="", repr=False, compare=False)  # packed vectors of its quotable sentences
+    sentence_count: int = field(default=0, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -128,6 +143,7 @@ class KnowledgeIndex:
                 "topics": ", ".join(article.topics),
                 "section": _section_of(text, article.text, start),
                 "file_hash": article.content_hash,
+                "chunk_format": CHUNK_FORMAT,
                 "chunk": number,
                 **article.extra,
             }
@@ -144,7 +160,8 @@ class KnowledgeIndex:
         for chunk_id, metadata in zip(held["ids"], held["metadatas"]):
             metadata = metadata or {}
             source_id = metadata.get("source_id", "?")
-            file_hash, ids = files.get(source_id, (metadata.get("file_hash", ""), []))
+            current = metadata.get("chunk_format") == CHUNK_FORMAT
+            file_hash, ids = files.get(source_id, (metadata.get("file_hash", "") if current else "stale-format", []))
             ids.append(chunk_id)
             files[source_id] = (file_hash, ids)
         return files
@@ -175,10 +192,19 @@ class KnowledgeIndex:
             progress(0, total)
         for start in range(0, total, batch_size):
             batch = chunks[start : start + batch_size]
-            self.store.add_texts(
-                texts=[text for _, text, _ in batch],
-                metadatas=[metadata for _, _, metadata in batch],
+            contexts = [contextual_text(m["title"], m["section"], text) for _, text, m in batch]
+            sentences = [[s for _, s in quotable_sentences(text, m["title"], m["section"])] for _, text, m in batch]
+            vectors = self.embedder.embed(contexts + [s for group in sentences for s in group])
+            chunk_vectors, sentence_vectors = vectors[: len(batch)], vectors[len(batch):]
+            metadatas = []
+            for (_, _, metadata), group in zip(batch, sentences):
+                mine, sentence_vectors = sentence_vectors[: len(group)], sentence_vectors[len(group):]
+                metadatas.append({**metadata, "sentence_count": len(group), "sentence_vectors": pack_vectors(mine)})
+            self.store._collection.upsert(
                 ids=[chunk_id for chunk_id, _, _ in batch],
+                documents=[text for _, text, _ in batch],
+                metadatas=metadatas,
+                embeddings=chunk_vectors,
             )
             if progress:
                 progress(min(start + batch_size, total), total)
@@ -206,26 +232,59 @@ class KnowledgeIndex:
             raise IndexUnavailable(f"cannot read the vector store: {exc}") from exc
 
     def search(self, query: str, k: int = 4, *, query_vector: list[float] | None = None) -> list[Passage]:
+        """The ``k`` chunks nearest to the query (dense retrieval), best first."""
         vector = query_vector if query_vector is not None else self.embedder.embed_query(query)
         try:
-            hits = self.store.similarity_search_by_vector_with_relevance_scores(vector, k=k)
+            found = self.store._collection.query(query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"])
         except Exception as exc:
             raise IndexUnavailable(f"cannot search the vector store: {exc}") from exc
-        passages = []
-        for document, distance in hits:
-            metadata = document.metadata or {}
-            passages.append(
-                Passage(
-                    chunk_id=str(document.id or metadata.get("source_id", "")),
-                    text=document.page_content,
-                    title=str(metadata.get("title", "Untitled")),
-                    source=str(metadata.get("source", "unknown")),
-                    source_id=str(metadata.get("source_id", "")),
-                    section=str(metadata.get("section", "")),
-                    score=round(1.0 - float(distance), 4),
-                )
-            )
-        return passages
+        return [
+            _passage(chunk_id, text, metadata, 1.0 - float(distance))
+            for chunk_id, text, metadata, distance in zip(found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0])
+        ]
+
+    def get(self, chunk_ids: Sequence[str], query_vector: Sequence[float] | None = None) -> list[Passage]:
+        """These chunks (in this order), scored by cosine to ``query_vector`` when given (else 0)."""
+        if not chunk_ids:
+            return []
+        try:
+            found = self.store._collection.get(ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
+        except Exception as exc:
+            raise IndexUnavailable(f"cannot read the vector store: {exc}") from exc
+        by_id = {}
+        for chunk_id, text, metadata, vector in zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"]):
+            score = float(sum(a * b for a, b in zip(query_vector, vector))) if query_vector is not None else 0.0
+            by_id[chunk_id] = _passage(chunk_id, text, metadata, score)
+        return [by_id[chunk_id] for chunk_id in chunk_ids if chunk_id in by_id]
+
+    def all_chunks(self, batch: int = 5000) -> list[tuple[str, str, dict]]:
+        """(id, text, metadata) of every chunk, for the lexical index."""
+        chunks: list[tuple[str, str, dict]] = []
+        try:
+            total = self.count()
+            for offset in range(0, total, batch):
+                held = self.store._collection.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+                chunks.extend(zip(held["ids"], held["documents"], [m or {} for m in held["metadatas"]]))
+        except IndexUnavailable:
+            raise
+        except Exception as exc:
+            raise IndexUnavailable(f"cannot read the vector store: {exc}") from exc
+        return chunks
+
+
+def _passage(chunk_id: str, text: str, metadata: dict | None, score: float) -> Passage:
+    metadata = metadata or {}
+    return Passage(
+        chunk_id=str(chunk_id),
+        text=text or "",
+        title=str(metadata.get("title", "Untitled")),
+        source=str(metadata.get("source", "unknown")),
+        source_id=str(metadata.get("source_id", "")),
+        section=str(metadata.get("section", "")),
+        score=round(score, 4),
+        sentence_vectors=str(metadata.get("sentence_vectors", "")),
+        sentence_count=int(metadata.get("sentence_count", 0) or 0),
+    )
 
 
 def folders_by_label(folders: Iterable[Path]) -> dict[str, Path]:

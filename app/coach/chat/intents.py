@@ -44,7 +44,8 @@ _DYNAMIC_WORDS = re.compile(
     r"\b(?:pursu\w*|distanc\w*|withdraw\w*|chas\w*|shut(?:s|ting)?\s+down|pull\w*\s+away|go(?:es)?\s+quiet|silent|"
     r"space|flood\w*|overwhelm\w*|stonewall\w*|cycle|pattern|dance|polka|protest|time-?out|break|soft\s+start|"
     r"start-?up|criticism|contempt|defensive\w*|attach\w*|EFT|therap\w*|counsel\w*|bids?|closeness|clingy|needy|"
-    r"avoidant|anxious|reassurance|push\w*|react\w*|calm\s+down|fight|argu\w*)\b",
+    r"avoidant|anxious|reassurance|push\w*|react\w*|calm\s+down|fight|argu\w*|wait(?:ing)?|affair|cheat\w*|infidelity|"
+    r"new\s+parents?|baby|normal)\b",
     re.I,
 )
 _SENTENCE = re.compile(r"[^.!?\n]+[?!]*\?[?!]*", re.S)  # a question with its closing marks ("?!" too)
