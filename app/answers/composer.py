@@ -61,7 +61,7 @@ def sentences_of(passage: Passage, query_vector=None) -> list[Sentence]:
 @dataclass(frozen=True)
 class ComposerWeights:
     similarity: float = 1.0  # cosine of sentence and question
-    overlap: float = 0.3  # shared meaning words (rarer count more)
+    overlap: float = 0.0  # shared meaning words (rarer count more)
     form: float = 0.1  # fits the question's form
     rank: float = 0.3  # comes from a passage ranked high
     support_ratio: float = 0.6  # a supporting sentence scores at least this share of the lead's
