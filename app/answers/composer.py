@@ -61,7 +61,7 @@ def sentences_of(passage: Passage, query_vector=None) -> list[Sentence]:
 @dataclass(frozen=True)
 class ComposerWeights:
     similarity: float = 1.0  # cosine of sentence and question
-    overlap: float = 0.3  # shared meaning words (rarer count more)
+    overlap: float = 0.0  # shared meaning words (rarer count more)
     form: float = 0.1  # fits the question's form
     rank: float = 0.3  # comes from a passage ranked high
     support_ratio: float = 0.6  # a supporting sentence scores at least this share of the lead's
@@ -203,12 +203,16 @@ class AnswerComposer:
             ordered = [lead, *(s for s in ordered if s is not lead)]
         chosen = [lead]
         floor = self.weights.support_ratio * scorer.score(lead)
-        for sentence in ordered[1:]:
+        eligible = [
+            s for s in ordered[1:]
+            if scorer.score(s) >= floor and (scorer.overlap(s) > 0 or s.similarity >= 0.35)
+        ]
+        # one passage per article unless a second adds something: the first support comes from another article when one qualifies
+        others = [s for s in eligible if s.passage.source_id != lead.passage.source_id]
+        for sentence in [*others[:1], *eligible]:
             if len(chosen) > MAX_SUPPORT:
                 break
-            if scorer.score(sentence) < floor or (scorer.overlap(sentence) <= 0 and sentence.similarity < 0.35):
-                continue
-            if any(_similar(scorer.words[id(sentence)], scorer.words[id(other)]) for other in chosen):
+            if sentence in chosen or any(_similar(scorer.words[id(sentence)], scorer.words[id(other)]) for other in chosen):
                 continue
             chosen.append(sentence)
         # the reading order: lead first, supports of the lead's passage in their own order, then the rest

@@ -11,6 +11,7 @@ from app.text_utils import content_words, normalise_quotes, split_sentences
 
 MIN_SUPPORT = 0.6  # share of a sentence's meaning words that must appear in the passages or the question
 _CITATION = re.compile(r"\[(\d+)\]")
+_MARKDOWN = re.compile(r"\*\*|__|`|^\s*#+\s|^\s*[-*•]\s+\S", re.MULTILINE)
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]{2,}(?:\s+[A-Z][a-z]+)*)")
 
@@ -30,6 +31,8 @@ def check_grounded(answer: str, question: str, passages: Sequence[Passage], max_
         reasons.append("answer too long")
     if _URL.search(text):
         reasons.append("mentions a web address")
+    if _MARKDOWN.search(text):
+        reasons.append("uses Markdown")
     cited = {int(n) for n in _CITATION.findall(text)}
     if not cited:
         reasons.append("cites no passage")

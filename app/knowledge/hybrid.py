@@ -20,12 +20,12 @@ from app.knowledge.sentences import unpack_vectors
 @dataclass(frozen=True)
 class RetrievalParams:
     candidates: int = 20  # how many chunks each ranking contributes
-    rrf_k: float = 60.0  # reciprocal-rank fusion constant
+    rrf_k: float = 10.0  # reciprocal-rank fusion constant
     dense_weight: float = 0.5
     lexical_weight: float = 1.0
-    min_dense: float = 0.28  # best chunk cosine below which the question is not covered...
+    min_dense: float = 0.40  # best chunk cosine below which the question is not covered...
     min_sentence: float = 0.40  # ...unless one sentence of the fused passages is this close to the question
-    passages: int = 6  # fused passages handed to the composer
+    passages: int = 4  # fused passages handed to the composer
     per_article: int = 2  # of which at most this many from one article
     related_weight: float = 0.4  # weight of the glossary's synonyms against the question's own words
 

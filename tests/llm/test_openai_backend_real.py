@@ -81,10 +81,11 @@ def test_openai_backend_streams_tokens(openai_settings):
 
 
 def test_ask_through_the_real_model_is_checked_before_it_is_shown(openai_settings, services):
-    from app.answers.service import Answerer
     from app.answers.grounding import check_grounded
+    from app.services import build_answerer
 
-    answerer = Answerer(services.index, services.prompts, llm=build_chat_model(openai_settings), llm_name="openai", llm_model="smollm2", relevance_threshold=services.settings.relevance_threshold)
+    settings = services.settings.model_copy(update={"llm": openai_settings})
+    answerer = build_answerer(settings, services.index, services.prompts, build_chat_model(openai_settings))
     result = answerer.answer("Why does my partner shut down when I bring up a problem?")
     assert result.grounded and result.sources
     assert result.engine.backend == "openai"
