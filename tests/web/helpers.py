@@ -92,7 +92,11 @@ def in_viewport(page, selector: str) -> dict:
 
 
 def page_height(page) -> int:
-    return page.evaluate("document.documentElement.scrollHeight")
+    """How tall the page's content is (the document is never shorter than the window, its content can be)."""
+    return page.evaluate(
+        "Math.max(document.documentElement.scrollHeight > innerHeight ? document.documentElement.scrollHeight : 0,"
+        " Math.ceil(document.body.getBoundingClientRect().height))"
+    )
 
 
 def record(name: str, value) -> None:

@@ -46,7 +46,7 @@ def test_the_suggestion_comes_first_and_a_two_sentence_message_fits_one_desktop_
     height = page_height(page)
     record("rewrite_two_sentences_desktop_height_px", height)
     assert height <= DESKTOP_SCREEN, f"a two-sentence message takes {height} px, more than one {DESKTOP_SCREEN} px screen"
-    expect(page.locator("#rewrite-changes-block")).not_to_have_attribute("open", "")
+    expect(page.locator("#rewrite-more")).not_to_have_attribute("open", "")
     axe(page, "rewrite result, desktop")
     screenshot(page, "rewrite-desktop")
 
@@ -137,13 +137,13 @@ def test_copy_says_copied_and_a_new_result_resets_it(web):
     page.click("#rewrite-copy")
     expect(page.locator("#rewrite-copy")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == data["rewrite"]
-    page.locator("#rewrite-changes-block summary").click()
-    expect(page.locator("#rewrite-changes-block")).to_have_attribute("open", "")
+    page.locator("#rewrite-more summary").click()
+    expect(page.locator("#rewrite-more")).to_have_attribute("open", "")
 
     second = rewrite(page, TWO_SENTENCES)
     expect(page.locator("#rewrite-softened")).to_have_text(second["rewrite"])
     expect(page.locator("#rewrite-copy")).to_have_text("Copy")
-    expect(page.locator("#rewrite-changes-block")).not_to_have_attribute("open", "")  # closed for every result
+    expect(page.locator("#rewrite-more")).not_to_have_attribute("open", "")  # closed for every result
     for after in page.locator("#rewrite-changes .change-after").all_inner_texts():
         assert " ".join(after.lower().split()) in " ".join(second["rewrite"].lower().split()), (
             f"'What changed' describes {after!r}, which the suggestion does not contain"

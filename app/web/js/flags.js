@@ -70,7 +70,7 @@ export function renderFlags(original, flags) {
   }
   if (cursor < chars.length) target.append(document.createTextNode(codePointSlice(chars, cursor, chars.length)));
 
-  // One item per kind: its name, the words of that kind, why, and what to try instead.
+  // One item per kind: its number and name, the words of that kind, and why (what to try instead is in the tooltip).
   for (const kind of state.kinds) {
     const ofKind = flags.filter((f) => f.kind === kind);
     const words = [...new Set(ofKind.map((f) => `“${f.text}”`))].join(", ");
@@ -80,7 +80,6 @@ export function renderFlags(original, flags) {
         el("span", { className: "flag-quote", text: ` ${words}` }),
       ]),
       el("p", { className: "flag-why", text: ofKind[0].why }),
-      el("p", { className: "flag-antidote", text: `Instead: ${ofKind[0].antidote}` }),
     ]));
   }
   return state.kinds.length;

@@ -137,7 +137,7 @@ function render(data) {
     renderApproaches();
     showApproach(0);
   }
-  $("rewrite-changes-block").open = false;
+  $("rewrite-more").open = false; // closed for every new result
 
   const why = $("rewrite-why");
   why.hidden = !suggesting;
