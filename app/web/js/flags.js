@@ -8,7 +8,7 @@ import { $, el, clear, humanize, codePointSlice } from "./dom.js";
 const KNOWN_KINDS = ["criticism", "absolute", "contempt", "defensiveness", "stonewalling", "demand", "protest", "flooding"];
 
 const tooltip = $("flag-tooltip");
-const state = { flags: [], kinds: [], activeMark: null, pinned: false, hideTimer: 0 };
+const state = { flags: [], kinds: [], activeMark: null, pinned: false, hideTimer: 0, shownAt: 0, refocusing: false };
 
 const kindClass = (kind) => `kind-${KNOWN_KINDS.includes(kind) ? kind : "other"}`;
 
@@ -88,11 +88,13 @@ export function renderFlags(original, flags) {
 function wireMark(mark) {
   mark.addEventListener("mouseenter", () => showTip(mark, false));
   mark.addEventListener("mouseleave", () => scheduleHide());
-  mark.addEventListener("focus", () => showTip(mark, false));
+  mark.addEventListener("focus", () => { if (!state.refocusing) showTip(mark, false); });
   mark.addEventListener("blur", () => scheduleHide());
   mark.addEventListener("click", (event) => {
     event.stopPropagation();
-    if (state.activeMark === mark && state.pinned) hideTip(true);
+    // a second click or tap closes it; the focus that comes with a first tap does not count
+    const justShown = performance.now() - state.shownAt < 400;
+    if (state.activeMark === mark && state.pinned && !justShown) hideTip(true);
     else showTip(mark, true);
   });
   mark.addEventListener("keydown", (event) => {
@@ -108,6 +110,7 @@ function showTip(mark, pin) {
   const flags = mark.dataset.flags.split(",").map(Number).map((i) => state.flags[i]).filter(Boolean);
   if (!flags.length) return;
   if (state.activeMark && state.activeMark !== mark) state.activeMark.classList.remove("is-active");
+  if (state.activeMark !== mark || tooltip.hidden) state.shownAt = performance.now();
   state.activeMark = mark;
   state.pinned = pin || window.matchMedia("(pointer: coarse)").matches;
   mark.classList.add("is-active");
@@ -123,14 +126,21 @@ function showTip(mark, pin) {
     const close = el("button", { className: "button button-quiet button-small tip-close", text: "Close", attrs: { type: "button" } });
     close.addEventListener("click", (event) => {
       event.stopPropagation();
-      const from = state.activeMark;
-      hideTip(true);
-      if (from) from.focus({ preventScroll: true });
+      refocus(state.activeMark);
     });
     tooltip.append(close);
   }
   tooltip.hidden = false;
   placeTip(mark);
+}
+
+// Closes the tooltip and gives focus back to its mark, without opening it again.
+function refocus(mark) {
+  hideTip(true);
+  if (!mark) return;
+  state.refocusing = true;
+  mark.focus({ preventScroll: true });
+  state.refocusing = false;
 }
 
 function placeTip(mark) {
@@ -165,9 +175,8 @@ export function wireFlags() {
   tooltip.addEventListener("click", (event) => event.stopPropagation());
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !tooltip.hidden) {
-      const from = state.activeMark;
-      hideTip(true);
-      if (from && tooltip.contains(document.activeElement)) from.focus();
+      if (tooltip.contains(document.activeElement)) refocus(state.activeMark);
+      else hideTip(true);
     }
   });
   document.addEventListener("click", () => {
