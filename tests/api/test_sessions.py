@@ -506,3 +506,18 @@ def test_turns_of_one_session_are_taken_one_at_a_time(chat_client):
     assert sorted(m.text for m in stored[0::2]) == sorted(texts)
     last = say(chat_client, session_id, headers, "one more")
     assert last.state.turn == 7, "no turn's state was lost to a concurrent one"
+
+
+def test_a_replys_suggestion_and_sources_are_kept_with_it_in_the_history(chat_client):
+    session_id, headers = start(chat_client)
+    drafted = say(chat_client, session_id, headers, "He won't answer. I'm going to send: you never listen to me")
+    asked = say(chat_client, session_id, headers, "How do we take a break without it feeling like abandonment?")
+    assert drafted.rewrite is not None and asked.sources
+    messages = history(chat_client, session_id, headers).messages
+    assert [m.extras is None for m in messages] == [True, False, True, False]  # extras belong to the coach's replies
+    first, second = messages[1].extras, messages[3].extras
+    assert first.suggestion is not None and first.suggestion.text == drafted.rewrite.rewrite
+    assert first.suggestion.unchanged == drafted.rewrite.unchanged
+    assert [s.source_id for s in second.sources] == [s.source_id for s in asked.sources if s.source_id]
+    assert [s.title for s in second.sources] == [s.title for s in asked.sources if s.source_id]
+    assert second.suggestion is None

@@ -71,7 +71,7 @@ def test_keyboard_alone_reaches_every_part(web):
     expect(page.locator("#flag-tooltip")).to_be_hidden()
 
 
-def test_controls_are_labelled_and_text_has_enough_contrast(web, screenshot):
+def test_controls_are_labelled_and_text_has_enough_contrast(web, screenshot, axe):
     page = web.page
     open_tab(page, "rewrite")
     rewrite(page, HARSH_MESSAGE)
@@ -85,6 +85,9 @@ def test_controls_are_labelled_and_text_has_enough_contrast(web, screenshot):
         page.emulate_media(color_scheme=scheme)
         low = page.evaluate(CONTRAST_CHECK)
         assert low == [], f"text below WCAG AA contrast in the {scheme} scheme: {low}"
+        axe(page, f"rewrite result, {scheme}")
+    page.locator(".exit-settings summary").click()
+    axe(page, "quick exit settings open")
     page.locator("#rewrite-original mark.flag").first.hover()
     screenshot(page, "dark")
 

@@ -125,7 +125,7 @@ def test_on_a_phone_the_box_stays_on_screen_and_each_reply_shows_from_its_top(ph
     screenshot(page, "mobile-chat", full_page=False)
 
 
-def test_stop_ends_a_reply_that_is_still_coming(web, screenshot):
+def test_stop_ends_a_reply_that_is_still_coming(web, screenshot, axe):
     page = web.page
     open_tab(page, "chat")
     chat_turn(page, CHAT_MESSAGE)
@@ -136,6 +136,7 @@ def test_stop_ends_a_reply_that_is_still_coming(web, screenshot):
     stop = page.locator("#chat-stop")
     expect(stop).to_be_visible()
     expect(page.locator(".bubble-coach").last).to_have_attribute("aria-busy", "true")
+    axe(page, "chat reply on its way")
     screenshot(page, "chat-streaming", full_page=False)
     stop.click()
     expect(stop).to_be_hidden()

@@ -150,7 +150,7 @@ def test_copy_says_copied_and_a_new_result_resets_it(web):
         )
 
 
-def test_ctrl_enter_submits_and_the_counter_and_a_too_long_paste_speak_up(web, screenshot):
+def test_ctrl_enter_submits_and_the_counter_and_a_too_long_paste_speak_up(web, screenshot, axe):
     page = web.page
     open_tab(page, "rewrite")
     page.fill("#rewrite-message", HARSH_MESSAGE)
@@ -171,6 +171,7 @@ def test_ctrl_enter_submits_and_the_counter_and_a_too_long_paste_speak_up(web, s
     expect(counter).to_contain_text("5,400")
     expect(counter).to_contain_text("cut off")
     assert len(page.locator("#rewrite-message").input_value()) == 4000
+    axe(page, "rewrite too-long paste")
     screenshot(page, "rewrite-too-long", full_page=False)
 
 

@@ -5,6 +5,7 @@ import { renderMarkdown } from "./markdown.js";
 import { copyButton } from "./copy.js";
 import { sourceButton } from "./articles.js";
 import { breathingPause } from "./breathing.js";
+import { linkTabs } from "./tabs.js";
 
 const squash = (text) => String(text || "").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
 
@@ -80,10 +81,9 @@ export function finishBubble(bubble, { text, extras, statusNode, fresh = false, 
       className: "cite", ariaLabel: `source: ${source.title}`,
     })]);
   };
-  bubble.replaceChildren(
-    el("p", { className: "bubble-who", text: "Coach" }),
-    el("div", { className: "bubble-text prose" }, [renderMarkdown(text, { headings: false, cite })]),
-  );
+  const body = el("div", { className: "bubble-text prose" }, [renderMarkdown(text, { headings: false, cite })]);
+  linkTabs(body, "chat"); // "the rewrite tool" leads to Rewrite
+  bubble.replaceChildren(el("p", { className: "bubble-who", text: "Coach" }), body);
   if (stopped) bubble.append(el("p", { className: "bubble-note", text: "You stopped this reply here." }));
   const suggestion = extras && extras.suggestion;
   let suggestionNode = null;

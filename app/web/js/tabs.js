@@ -58,7 +58,7 @@ export function wireTabs() {
 
 // Words in a rendered answer that name what another tab does become links to that tab.
 const TAB_PHRASES = [
-  { tab: "rewrite", pattern: /\b(?:rewrit(?:e|ing)(?: a message(?: before you send it)?)?|Rewrite tab)\b/i },
+  { tab: "rewrite", pattern: /\b(?:the rewrite tool|rewrit(?:e|ing)(?: a message(?: before you send it)?)?|Rewrite tab)\b/i },
   { tab: "chat", pattern: /\b(?:talking through a conflict(?: that is happening now)?|talk it through|the Chat tab|chat)\b/i },
   { tab: "ask", pattern: /\bquestions about pursuing, withdrawing\b/i },
 ];
