@@ -65,7 +65,7 @@ export function renderFlags(original, flags) {
       },
     });
     wireMark(mark);
-    target.append(mark, el("sup", { className: "flag-tag", text: kinds.map(number).join(","), attrs: { "aria-hidden": "true" } }));
+    target.append(mark, el("sup", { className: "flag-tag", text: kinds.map(number).sort((a, b) => a - b).join(","), attrs: { "aria-hidden": "true" } }));
     cursor = cluster.end;
   }
   if (cursor < chars.length) target.append(document.createTextNode(codePointSlice(chars, cursor, chars.length)));
