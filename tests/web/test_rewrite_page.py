@@ -218,8 +218,10 @@ def test_a_flooded_message_breathes_for_a_minute_before_the_suggestion(web, scre
     assert animation == "breathe"
     axe(page, "rewrite breathing pause")
     screenshot(page, "rewrite-breathe", full_page=False)
+    page.focus("#rewrite-message")  # someone who goes on typing keeps their place when the minute is up
     page.clock.run_for(61_000)  # one minute later the suggestion is there
     expect(pause).to_have_count(0)
+    expect(page.locator("#rewrite-message")).to_be_focused()
     expect(page.locator("#rewrite-suggestion")).to_be_visible()
     expect(page.locator("#rewrite-softened")).to_have_text(data["rewrite"])
 

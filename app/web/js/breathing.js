@@ -1,6 +1,7 @@
 /* A one-minute paced-breathing pause (in for 4 s, out for 6 s), offered before a suggestion when the
  * message reads as flooded. The circle only moves when motion is welcome; the words guide either way.
- * Skippable at any moment; onDone runs once, when the minute is up or on Skip. */
+ * Skippable at any moment; onDone(hadFocus) runs once, when the minute is up or on Skip; hadFocus says
+ * whether the keyboard focus was inside the pause, so the caller moves it on only then. */
 import { el, reducedMotion } from "./dom.js";
 
 const SECONDS = 60;
@@ -31,8 +32,9 @@ export function breathingPause(onDone, { seconds = SECONDS, heading = "h3" } = {
     if (finished) return;
     finished = true;
     window.clearInterval(timer);
+    const hadFocus = box.contains(document.activeElement);
     box.remove();
-    onDone();
+    onDone(hadFocus);
   };
   const timer = window.setInterval(() => {
     left -= 1;

@@ -101,7 +101,10 @@ export function finishBubble(bubble, { text, extras, statusNode, fresh = false, 
     if (suggestionNode) {
       // the breathing pause comes first; the suggestion shows when it ends or is skipped
       suggestionNode.hidden = true;
-      const pause = breathingPause(() => { suggestionNode.hidden = false; }, { heading: "p" });
+      const pause = breathingPause((hadFocus) => {
+        suggestionNode.hidden = false;
+        if (hadFocus) suggestionNode.querySelector("button").focus();
+      }, { heading: "p" });
       bubble.insertBefore(pause.node, suggestionNode);
     } else {
       breathingOffer(bubble, null);

@@ -155,11 +155,11 @@ function render(data) {
   result.hidden = false;
   if (suggesting && data.flooded) {
     const holder = $("rewrite-breathe");
-    view.pause = breathingPause(() => {
+    view.pause = breathingPause((hadFocus) => {
       view.pause = null;
       holder.hidden = true;
       card.hidden = false;
-      $("rewrite-copy").focus({ preventScroll: true });
+      if (hadFocus || document.activeElement === document.body) $("rewrite-copy").focus({ preventScroll: true });
       scrollIntoViewGently(card, "nearest");
     });
     holder.append(view.pause.node);
