@@ -89,3 +89,10 @@ def test_bad_input(client):
     assert too_long.status_code == 422 and "at most 4000" in str(too_long.json()["detail"])
     assert client.post("/v1/rewrite", json={"message": "hi", "sender_role": "boss"}).status_code == 422
     assert client.post("/v1/rewrite", content=b"{", headers={"content-type": "application/json"}).status_code == 422
+
+
+def test_a_flooded_message_is_reported_so_the_page_can_offer_a_pause(client):
+    shouting = client.post("/v1/rewrite", json={"message": "WHY WON'T YOU ANSWER ME!!! I CAN'T STAND THIS ANYMORE!!!"}).json()
+    calm = client.post("/v1/rewrite", json={"message": "You never text me back."}).json()
+    assert shouting["flooded"] is True and any(f["kind"] == "flooding" for f in shouting["flags"])
+    assert calm["flooded"] is False

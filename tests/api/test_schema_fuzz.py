@@ -66,7 +66,7 @@ def test_the_schema_covers_every_route(api_schema):
     labels = {f"{op.method.upper()} {op.path}" for op in operations(api_schema)}
     for expected in ("POST /v1/rewrite", "POST /v1/ask", "POST /v1/sessions", "POST /v1/sessions/{session_id}/messages",
                      "GET /v1/sessions/{session_id}/messages", "DELETE /v1/sessions/{session_id}",
-                     "GET /v1/articles/{source_id}", "GET /healthz", "GET /readyz"):
+                     "GET /v1/articles/{source_id}", "GET /v1/help", "GET /healthz", "GET /readyz"):
         assert expected in labels, sorted(labels)
 
 

@@ -520,3 +520,18 @@ def test_delete_leaves_no_text_in_the_sqlite_files(chat_client, chat_backend, ch
     assert chat_client.delete(f"/v1/sessions/{session_id}", headers=headers).status_code == 204
     found = [p.name for p in folder.iterdir() if p.is_file() and b"Rosalind" in p.read_bytes()]
     assert found == [], f"deleted text still in {found}"
+
+
+def test_a_replys_suggestion_and_sources_are_kept_with_it_in_the_history(chat_client):
+    session_id, headers = start(chat_client)
+    drafted = say(chat_client, session_id, headers, "He won't answer. I'm going to send: you never listen to me")
+    asked = say(chat_client, session_id, headers, "How do we take a break without it feeling like abandonment?")
+    assert drafted.rewrite is not None and asked.sources
+    messages = history(chat_client, session_id, headers).messages
+    assert [m.extras is None for m in messages] == [True, False, True, False]  # extras belong to the coach's replies
+    first, second = messages[1].extras, messages[3].extras
+    assert first.suggestion is not None and first.suggestion.text == drafted.rewrite.rewrite
+    assert first.suggestion.unchanged == drafted.rewrite.unchanged
+    assert [s.source_id for s in second.sources] == [s.source_id for s in asked.sources if s.source_id]
+    assert [s.title for s in second.sources] == [s.title for s in asked.sources if s.source_id]
+    assert second.suggestion is None
