@@ -313,6 +313,7 @@ def train_writer(
     max_len: int = typer.Option(160, help="Tokens per sequence (prompt + target)."),
 ) -> None:
     """Train the small writer (LoRA on SmolLM2-135M, GGUF adapter for llama.cpp). Slow: never in CI."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # on a shared, busy CPU, spinning threads only slow every step
     from app.writer.dataset import PAIRS_DIR, import_pairs
     from app.writer.manifest import write_manifest
     from app.writer.train import TrainConfig, train
