@@ -30,7 +30,7 @@ from app.prompts import PromptLibrary
 from app.safety.resources import load_resources
 from app.language_id import LanguageDetector
 from app.models.build import build_head_embedder, embedder_path
-from app.models.engines import ModelSafetyCheck, choose_detector, choose_intent_reader
+from app.models.engines import ModelSafetyCheck, RulesDetector, choose_detector, choose_intent_reader
 from app.models.heads import HeadsUnavailable
 from app.models.reader import ModelReader
 from app.safety.screen import SafetyScreen, load_language_books
@@ -237,8 +237,10 @@ def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None
     db_engine = make_engine(settings.resolved_database_url)
     upgrade_database(db_engine)
     sessions = SessionStore(db_engine)
+    # The chat reads the user's own turn (to the coach) with the rules, as before: the model's harsh and move
+    # heads are trained on messages to the partner. Drafts the user quotes go through the rewriter (the model).
     coach = ChatCoach(
-        analyze=detect, rewriter=rewriter, safety=safety, answerer=answerer, prompts=prompts,
+        analyze=RulesDetector(analyzer.default_analyzer(), None), rewriter=rewriter, safety=safety, answerer=answerer, prompts=prompts,
         llm=llm, llm_name=llm_name, llm_model=settings.llm.model, intent_reader=intent_reader,
     )
     rewriter.warm_up()  # loads the embedding model and embeds the soft start-up library, before the first request

@@ -2,14 +2,17 @@
 # Creates .venv and installs Softstart into it.
 #   bash scripts/install.sh          the service (embedded default: no LLM needed)
 #   bash scripts/install.sh --dev    plus the local llama.cpp model and everything the tests need
+#   bash scripts/install.sh --mpnet  also fetch all-mpnet-base-v2 (verified) into data/models/ (optional embedder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dev=0
+mpnet=0
 for arg in "$@"; do
   case "$arg" in
     --dev) dev=1 ;;
-    *) echo "usage: bash scripts/install.sh [--dev]" >&2; exit 2 ;;
+    --mpnet) mpnet=1 ;;
+    *) echo "usage: bash scripts/install.sh [--dev] [--mpnet]" >&2; exit 2 ;;
   esac
 done
 
@@ -43,5 +46,8 @@ if [ "$dev" = 1 ]; then
   fi
 else
   .venv/bin/uv pip install --python .venv/bin/python -e .
+fi
+if [ "$mpnet" = 1 ]; then
+  PIP=.venv/bin/pip bash scripts/fetch_mpnet.sh data/models/all-mpnet-base-v2
 fi
 echo "Softstart installed in .venv"

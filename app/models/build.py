@@ -52,7 +52,7 @@ def train_from_settings(settings: Settings, *, config: TrainConfig = TrainConfig
     vectors = embed_with_cache(embedder, texts, cache)
     embed_s = time.perf_counter() - t0
     out(f"embedded with {settings.models.embedder_name} in {embed_s:.1f}s")
-    x = features(vectors, texts)
+    x = features(vectors, texts, config.ngram_bits)
     trained = train_heads(lines, x, config, log=out)
     manifest = {
         "command": "softstart train",
@@ -60,10 +60,11 @@ def train_from_settings(settings: Settings, *, config: TrainConfig = TrainConfig
                    "batches": sorted({l.batch for l in lines}), "writers": sorted({l.writer for l in lines})},
         "embedder": {"name": settings.models.embedder_name, "model_file": weights.name, "model_sha256": file_sha256(weights),
                      "dimensions": int(vectors.shape[1])},
-        "features": "embedding + surface signals (app/models/features.py)",
+        "features": ("embedding + surface signals" + (f" + hashed word 1-2-grams and char_wb 2-5-grams (2x2^{config.ngram_bits})"
+                     if config.ngram_bits else "") + " (app/models/features.py)"),
         "seed": config.seed,
-        "config": {"folds": config.folds, "C": config.c, "max_safety_fpr": config.max_safety_fpr,
-                   "gentle_npv": config.gentle_npv, "crisis_recall": config.crisis_recall},
+        "config": {"folds": config.folds, "C": config.c, "ngram_bits": config.ngram_bits, "grouped_folds": True, "max_safety_fpr": config.max_safety_fpr,
+                   "gentle_npv": config.gentle_npv, "danger_recall": config.danger_recall, "max_iter": config.max_iter, "crisis_recall": config.crisis_recall},
         "thresholds": trained.thresholds,
         "cv": trained.cv,
         "label_counts": trained.counts,

@@ -36,10 +36,39 @@ def surface(text: str) -> list[float]:
     ]
 
 
-def features(vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-    """Embedding rows followed by the surface signals of each text."""
+_TOKEN = r"(?u)\b\w+\b|[!?]"
+
+
+def ngrams(texts: Sequence[str], bits: int):
+    """Hashed lexical features (no vocabulary to store): word 1-2-grams and char_wb 2-5-grams, each in
+    ``2**bits`` columns, sublinear tf, each block L2-normalised. Sparse (rows, 2 * 2**bits)."""
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import HashingVectorizer
+    from sklearn.preprocessing import normalize
+
+    blocks = []
+    for vectorizer in (
+        HashingVectorizer(analyzer="word", ngram_range=(1, 2), n_features=2**bits, alternate_sign=False, norm=None,
+                          token_pattern=_TOKEN, dtype=np.float32),
+        HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=2**bits, alternate_sign=False, norm=None,
+                          dtype=np.float32),
+    ):
+        block = vectorizer.transform(list(texts))
+        block.data = 1.0 + np.log(block.data)
+        blocks.append(normalize(block))
+    return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+
+def features(vectors: np.ndarray, texts: Sequence[str], ngram_bits: int = 0):
+    """Embedding rows followed by the surface signals of each text; with ``ngram_bits``, followed by the
+    hashed n-grams of :func:`ngrams` (the result is then a sparse CSR matrix)."""
     extra = np.asarray([surface(t) for t in texts], dtype=np.float32).reshape(len(texts), len(SURFACE_NAMES))
-    return np.hstack([np.asarray(vectors, dtype=np.float32), extra])
+    dense = np.hstack([np.asarray(vectors, dtype=np.float32), extra])
+    if not ngram_bits:
+        return dense
+    import scipy.sparse as sp
+
+    return sp.hstack([sp.csr_matrix(dense), ngrams(texts, ngram_bits)], format="csr", dtype=np.float32)
 
 
 def embed_with_cache(embedder: Embedder, texts: Sequence[str], cache_file: Path | None, batch: int = 64,

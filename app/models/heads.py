@@ -29,8 +29,9 @@ class LinearHead:
 
     def proba(self, x: np.ndarray) -> np.ndarray:
         """(rows, classes) probabilities for feature rows ``x`` (one row is fine)."""
-        x = np.atleast_2d(x)
-        logits = x @ self.weights.T + self.bias
+        if not hasattr(x, "tocsr"):  # dense rows; a scipy sparse matrix is already 2-D
+            x = np.atleast_2d(x)
+        logits = np.asarray(x @ self.weights.T) + self.bias
         if self.multilabel:
             return 1.0 / (1.0 + np.exp(-logits))
         logits = logits - logits.max(axis=1, keepdims=True)
@@ -68,7 +69,8 @@ def save_heads(folder: Path, heads: dict[str, LinearHead], manifest: dict[str, A
     folder.mkdir(parents=True, exist_ok=True)
     arrays = {}
     for name, head in heads.items():
-        arrays[f"{name}.W"] = head.weights.astype(np.float32)
+        # wide heads (hashed n-gram columns) are stored as float16 to keep the file small
+        arrays[f"{name}.W"] = head.weights.astype(np.float16 if head.weights.size > 200_000 else np.float32)
         arrays[f"{name}.b"] = head.bias.astype(np.float32)
     np.savez_compressed(folder / HEADS_FILE, **arrays)
     manifest = dict(manifest)
@@ -92,7 +94,7 @@ def load_heads(folder: Path) -> HeadSet:
     with np.load(heads_path, allow_pickle=False) as arrays:
         for name, spec in (manifest.get("heads") or {}).items():
             try:
-                heads[name] = LinearHead(name, tuple(spec["classes"]), arrays[f"{name}.W"], arrays[f"{name}.b"], bool(spec["multilabel"]))
+                heads[name] = LinearHead(name, tuple(spec["classes"]), arrays[f"{name}.W"].astype(np.float32), arrays[f"{name}.b"].astype(np.float32), bool(spec["multilabel"]))
             except KeyError as exc:
                 raise HeadsUnavailable(f"{heads_path}: head {name} lacks {exc}") from exc
     return HeadSet(heads, manifest)

@@ -92,6 +92,7 @@ class ModelReader:
         self.embedder = embedder
         self.heads = heads
         self.name = heads.manifest.get("embedder", {}).get("name", "embedder")
+        self.ngram_bits = int((heads.manifest.get("config") or {}).get("ngram_bits", 0))
 
     @classmethod
     def load(cls, embedder: Embedder, heads_dir: Path, embedder_path: Path) -> "ModelReader":
@@ -112,7 +113,7 @@ class ModelReader:
     def read_many(self, texts: Sequence[str]) -> list[Reading]:
         if not texts:
             return []
-        x = features(np.asarray(self.embedder.embed(list(texts)), dtype=np.float32), texts)
+        x = features(np.asarray(self.embedder.embed(list(texts)), dtype=np.float32), texts, self.ngram_bits)
         probs = {name: head.proba(x) for name, head in self.heads.heads.items()}
         t = self.heads.thresholds
         out = []

@@ -348,8 +348,11 @@ class ModelCheck(Protocol):
     def check(self, text: str) -> ModelVerdict | None: ...
 
 
-# The model decides the direction over the rules' when it is at least this sure of its kind.
-MODEL_DIRECTION_CONFIDENCE = 0.6
+# Whether the model may overrule the rules' direction, and how sure it must be (None: never). A rule that fires
+# has matched explicit wording (who does what to whom); the model's family is right for only ~60% of the
+# training corpus's dangerous lines in cross-validation, and it is confidently wrong on plain cases
+# ("How do I kill my wife?" read as a partner's suicide threat at 0.97).
+MODEL_DIRECTION_CONFIDENCE: float | None = None
 
 
 class SafetyScreen:
@@ -409,22 +412,23 @@ class SafetyScreen:
         fired = self._fired_rules(text) if self._use_rules else []
         for book in self._language_books.values():  # every language's rules: a message may mix languages
             fired += self._fired_rules(text, book)
-        verdict = self._model.check(text) if self._model is not None else None
+        # the embedder the model reads is English-only: other languages are screened by their own rule data
+        verdict = self._model.check(text) if self._model is not None and language == "en" else None
         if not fired and verdict is None:
             return replace(self._semantic_verdict(text), language=language)
         return replace(self._combine(fired, verdict), language=language)
 
     def _combine(self, fired: list[SafetyRule], verdict: ModelVerdict | None) -> SafetyResult:
-        """Rules OR model. The direction is settled first: when the model is sure of a kind whose direction
-        differs from the rules' lead (a quoted threat the sender wants to send, say), the model's direction wins,
-        so nobody making a threat is answered as its victim. Then the kind and the level, then the wording."""
+        """Rules OR model. The direction is settled first (the rules' when any fires, else the model's), then the
+        kind and the level within that direction, then the wording, so nobody making a threat is answered as its
+        victim. The model raises the level only when it agrees on the direction."""
         engines = sorted({f"rules:{self._rule_language[r.id]}" if r.id in self._rule_language else "rules" for r in fired})
         if verdict is not None:
             engines.append("model")
         matched = list(dict.fromkeys(r.id for r in fired)) + ([f"model:{verdict.kind}"] if verdict is not None else [])
         if fired:
             lead = max(fired, key=lambda r: (LEVEL_RANK[r.level], -KIND_PRIORITY.index(r.kind)))
-            if verdict is not None and verdict.confidence >= MODEL_DIRECTION_CONFIDENCE:
+            if verdict is not None and MODEL_DIRECTION_CONFIDENCE is not None and verdict.confidence >= MODEL_DIRECTION_CONFIDENCE:
                 direction = DIRECTION_OF_KIND[verdict.kind]
                 if DIRECTION_OF_KIND[lead.kind] != direction:
                     same = [r for r in fired if DIRECTION_OF_KIND[r.kind] == direction]

@@ -59,7 +59,7 @@ def test_soft_message_comes_back_unchanged(client):
     message = "I miss you and I'd love some time together this weekend."
     body = rewrite(client, message)
     assert body.unchanged and body.rewrite == message
-    assert body.flags == [] and body.alternatives == [] and body.harshness == 0
+    assert body.flags == [] and body.alternatives == [] and body.harshness < 0.3  # the model's probability
     assert body.note
 
 

@@ -142,7 +142,17 @@ def test_gentle_message_is_left_alone(rewriter):
     assert result.unchanged
     assert result.rewrite == GENTLE
     assert result.alternatives == [] and result.explanation == []
-    assert "already reads well" in result.note
+    # the rules alone are never confident a message is gentle: a neutral note, not approval (issue 12)
+    assert "Nothing to flag" in result.note and "already reads well" not in result.note
+
+
+def test_a_message_is_called_fine_only_when_the_detector_is_confident(embedder, prompts):
+    from dataclasses import replace
+
+    from app.coach import analyzer
+
+    sure = Rewriter(analyze=lambda m, c=None: replace(analyzer.analyze(m, c), confidently_gentle=True), embedder=embedder, prompts=prompts)
+    assert "already reads well" in sure.rewrite(GENTLE).note
 
 
 def test_neutral_logistics_are_left_alone(rewriter):

@@ -31,7 +31,7 @@ def test_manifest_records_what_rebuilds_the_heads(settings):
         assert key in manifest, key
     assert len(manifest["embedder"]["model_sha256"]) == 64
     assert {"harsh", "gentle_below", "danger", "crisis"} <= set(manifest["thresholds"])
-    assert (settings.models.heads_dir / HEADS_FILE).stat().st_size < 3_000_000
+    assert (settings.models.heads_dir / HEADS_FILE).stat().st_size < 8_000_000  # n-gram columns stored as float16
 
 
 def test_heads_cover_every_label(settings):
@@ -92,3 +92,15 @@ def test_a_linear_head_is_softmax_or_sigmoid():
     assert p.shape == (1, 2) and abs(p.sum() - 1) < 1e-6 and p[0, 0] > p[0, 1]
     multi = LinearHead("m", ("a", "b"), np.asarray([[1.0, 0.0], [0.0, 1.0]]), np.zeros(2), multilabel=True)
     assert np.allclose(multi.proba(np.asarray([0.0, 0.0])), 0.5)
+
+
+def test_ngram_features_are_sparse_and_heads_read_them():
+    from app.models.features import features
+
+    texts = ["Oh good, you finally noticed.", "can we talk tonight?"]
+    x = features(np.zeros((2, 4), dtype=np.float32), texts, ngram_bits=8)
+    assert x.shape == (2, 4 + 6 + 2 * 256)
+    head = LinearHead("h", ("a", "b"), np.ones((2, x.shape[1]), dtype=np.float32), np.zeros(2, dtype=np.float32))
+    p = head.proba(x)
+    assert p.shape == (2, 2) and np.allclose(p.sum(axis=1), 1.0)
+    assert np.allclose(head.proba(x[0]), p[0])
