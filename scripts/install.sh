@@ -34,6 +34,13 @@ if [ "$dev" = 1 ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
       || echo "warning: could not install chromium; the browser tests will fail" >&2
   fi
+  # axe-core for the page's accessibility tests, into the ignored .node/ (the tests install it too if missing)
+  if command -v npm >/dev/null 2>&1; then
+    npm install --prefix .node --no-audit --no-fund --no-save --silent "axe-core@4.14" \
+      || echo "warning: could not install axe-core; the accessibility tests will try again" >&2
+  else
+    echo "warning: npm not found; the accessibility tests need it to install axe-core" >&2
+  fi
 else
   .venv/bin/uv pip install --python .venv/bin/python -e .
 fi

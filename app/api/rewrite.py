@@ -65,6 +65,7 @@ class RewriteResponse(BaseModel):
     unchanged: bool
     note: str
     language_supported: bool
+    flooded: bool = Field(False, description="True when the message reads as flooded (shouting, a barrage of lines): the page offers a breathing pause first.")
     check: CheckOut | None
     engine: EngineOut
     safety: SafetyOut
@@ -85,6 +86,7 @@ def to_response(result: RewriteResult, safety: SafetyOut) -> RewriteResponse:
         unchanged=result.unchanged,
         note=result.note,
         language_supported=analysis.language_supported,
+        flooded=analysis.flooded,
         check=CheckOut(passed=result.check.passed, reasons=list(result.check.reasons), similarity=result.check.similarity),
         engine=engine_out(result.engine),
         safety=safety,

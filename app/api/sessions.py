@@ -49,11 +49,32 @@ class MessageIn(BaseModel):
     text: MessageText
 
 
+class SuggestionOut(BaseModel):
+    text: str = Field(description="A message the user could send their partner, offered with the reply.")
+    unchanged: bool = Field(False, description="True when the user's own draft already read gently.")
+
+
+class SourceLinkOut(BaseModel):
+    title: str = Field(examples=["The 20-minute break"])
+    source_id: str = Field(examples=["knowledge/the-20-minute-break.md"])
+    section: str = ""
+    source: str = ""
+
+
+class ExtrasOut(BaseModel):
+    """What is shown with a coach's reply besides its text, kept with the message."""
+
+    suggestion: SuggestionOut | None = None
+    sources: list[SourceLinkOut] = Field(default_factory=list)
+    flooded: bool = Field(False, description="The user sounded flooded at this turn (the page offers a breathing pause).")
+
+
 class MessageOut(BaseModel):
     seq: int = Field(examples=[1], description="1, 2, 3… within the session.")
     role: Literal["user", "coach"] = Field(examples=["user"])
     text: str = Field(examples=["He hasn't answered my texts all evening."])
     created_at: datetime
+    extras: ExtrasOut | None = Field(None, description="Coach messages only: the suggested text and source links shown with the reply.")
 
 
 class HistoryOut(BaseModel):
@@ -176,8 +197,29 @@ SessionId = Annotated[str, Depends(authorized_session)]
 
 
 # ---------------------------------------------------------------------- conversion
+def extras_out(meta: dict) -> ExtrasOut:
+    suggestion = meta.get("suggestion")
+    return ExtrasOut(
+        suggestion=SuggestionOut(text=suggestion["text"], unchanged=bool(suggestion.get("unchanged")))
+        if isinstance(suggestion, dict) and suggestion.get("text")
+        else None,
+        sources=[
+            SourceLinkOut(
+                title=str(s.get("title", "")),
+                source_id=str(s.get("source_id", "")),
+                section=str(s.get("section") or ""),
+                source=str(s.get("source") or ""),
+            )
+            for s in meta.get("sources") or []
+            if isinstance(s, dict) and s.get("source_id")
+        ],
+        flooded=bool(meta.get("flooded")),
+    )
+
+
 def message_out(message: StoredMessage) -> MessageOut:
-    return MessageOut(seq=message.seq, role=message.role, text=message.text, created_at=message.created_at)
+    extras = extras_out(message.meta or {}) if message.role == "coach" else None
+    return MessageOut(seq=message.seq, role=message.role, text=message.text, created_at=message.created_at, extras=extras)
 
 
 def turn_out(exchange: Exchange) -> TurnOut:

@@ -7,10 +7,11 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import FileResponse
 
-from app.api import articles
+from app.api import articles, crisis_help
 
 router = APIRouter()
 router.include_router(articles.router)  # the page opens cited articles through it
+router.include_router(crisis_help.router)  # and the crisis resources behind "Need help now?"
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 

@@ -7,8 +7,11 @@ requests it makes; a request to any host but the test server fails the test.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -29,8 +32,12 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+# axe-core from npm, in an ignored folder; `scripts/install.sh --dev` installs it, or the first test run does.
+AXE_VERSION = "4.14"
+AXE_PREFIX = REPO_ROOT / ".node"
+AXE_SCRIPT = AXE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"
 EXPECT_TIMEOUT_MS = 30_000
 
 
@@ -141,7 +148,7 @@ def web(browser, live_server):
 
 @pytest.fixture
 def phone(browser, live_server):
-    """A 360 px wide touch screen."""
+    """A 390 × 844 touch screen."""
     context, recorded = open_context(browser, live_server, PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
     yield recorded
     context.close()
@@ -159,3 +166,34 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """The source of axe-core, installed from npm into .node/ when it is not there yet."""
+    if not AXE_SCRIPT.is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("the accessibility tests need npm to install axe-core (apt-get install npm)", pytrace=False)
+        subprocess.run(
+            [npm, "install", "--prefix", str(AXE_PREFIX), "--no-audit", "--no-fund", "--no-save", f"axe-core@{AXE_VERSION}"],
+            check=True, capture_output=True, timeout=300,
+        )
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def axe(axe_script):
+    """axe(page, "state") runs axe-core on the page as it is now and fails on any violation."""
+
+    def run(page, state: str) -> None:
+        if not page.evaluate("typeof window.axe === 'object'"):
+            page.evaluate(axe_script)  # through DevTools: the page's CSP stays as strict as ever
+        result = page.evaluate(
+            "() => axe.run(document, { resultTypes: ['violations'] })"
+            ".then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,"
+            " nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ': ' + n.failureSummary) })))"
+        )
+        assert result == [], f"axe-core found violations in state {state!r}:\n{json.dumps(result, indent=1)}"
+
+    return run

@@ -14,7 +14,9 @@ from app.knowledge.index import collect_articles
 from app.knowledge.library import FolderRegistry
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PAGE_FILES = ["index.html", "app.css", "app.js", "favicon.svg"]
+WEB_FILES = sorted(p.relative_to(WEB_DIR).as_posix() for p in WEB_DIR.rglob("*") if p.is_file())
+PAGE_FILES = ["index.html", "app.css", "app.js", "favicon.svg"] + [name for name in WEB_FILES if name.startswith("js/")]
+SCRIPTS = [name for name in PAGE_FILES if name.endswith(".js")]
 
 
 # ---------------------------------------------------------------------------------------------- page and static files
@@ -63,10 +65,28 @@ def test_page_loads_nothing_from_other_hosts():
     assert "@import" not in css and not re.search(r"url\(\s*['\"]?(?:https?:)?//", css)
 
 
-def test_page_script_never_turns_text_into_html():
-    script = (WEB_DIR / "app.js").read_text(encoding="utf-8")
-    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
-        assert sink not in script, f"app.js uses {sink}; build DOM nodes and set textContent instead"
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_page_scripts_never_turn_text_into_html(name):
+    script = (WEB_DIR / name).read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "setAttribute(\"style"):
+        assert sink not in script, f"{name} uses {sink}; build DOM nodes and set textContent instead"
+
+
+def test_the_page_scripts_import_only_files_of_the_page():
+    for name in SCRIPTS:
+        script = (WEB_DIR / name).read_text(encoding="utf-8")
+        for target in re.findall(r'from\s+"([^"]+)"|import\(\s*"([^"]+)"', script):
+            path = next(t for t in target if t)
+            assert path.startswith("./"), f"{name} imports {path}: only relative imports of the page's own files"
+            assert ((WEB_DIR / name).parent / path).resolve().is_file(), f"{name} imports {path}, which is missing"
+
+
+def test_crisis_help_lists_the_configured_regions_lines(client):
+    body = client.get("/v1/help").json()
+    assert body["region"] == "US"
+    names = [r["name"] for r in body["resources"]]
+    assert names and len(names) == len(set(names))
+    assert any("988" in r["contact"] for r in body["resources"])
 
 
 # ---------------------------------------------------------------------------------------------- articles

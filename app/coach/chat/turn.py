@@ -43,12 +43,21 @@ class CoachTurn:
     context_chars: int = 0  # size of the summary + remembered messages this turn drew on
 
     def meta(self) -> dict[str, Any]:
-        """What is stored with the coach's message (no user text)."""
+        """What is stored with the coach's message: what the page shows with it (the suggested message, source
+        links) and how it was made. No user text; the suggestion is coach text, deleted with the session."""
         return {
             "intent": self.intent,
             "technique": self.technique,
             "composition": list(self.composition),
-            "sources": [{"kind": s.kind, "title": s.title, "source_id": s.source_id, "section": s.section} for s in self.sources],
+            "sources": [
+                {"kind": s.kind, "title": s.title, "source_id": s.source_id, "section": s.section, "source": s.source}
+                for s in self.sources
+            ],
+            # the suggested message shown under the reply, so it comes back with the history
+            "suggestion": (
+                {"text": self.rewrite.rewrite, "unchanged": self.rewrite.unchanged} if self.rewrite is not None else None
+            ),
+            "flooded": self.state.flooded,
             "safety": {"level": self.safety.level, "kind": self.safety.kind},
             "engine": {
                 "backend": self.engine.backend,
