@@ -197,7 +197,7 @@ def _chunks(model: str, reply: str, usage: dict[str, int], include_usage: bool) 
 @router.get(
     "/models",
     operation_id="list_models",
-    responses={401: ERROR_RESPONSES[401]},
+    responses={200: {"description": "The models.", "content": {"application/json": {"schema": {"type": "object"}}}}, 401: ERROR_RESPONSES[401]},
     summary="The coach's modes as OpenAI models (softstart-coach, softstart-rewrite, softstart-ask)",
 )
 def list_models(request: Request):
@@ -216,7 +216,13 @@ def list_models(request: Request):
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": _inlined_schema(ChatCompletionRequest)}}}
     },
-    responses={200: {"description": "A chat.completion, or with stream: true server-sent chat.completion.chunk events ending in [DONE]."}, **ERROR_RESPONSES},
+    responses={
+        200: {
+            "description": "A chat.completion, or with stream: true server-sent chat.completion.chunk events ending in [DONE].",
+            "content": {"application/json": {"schema": {"type": "object"}}, "text/event-stream": {"schema": {"type": "string"}}},
+        },
+        **ERROR_RESPONSES,
+    },
     summary="Talk to the coach from any OpenAI-compatible chat client",
 )
 async def chat_completions(request: Request):
