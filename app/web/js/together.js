@@ -183,7 +183,8 @@ export function wireTogether() {
   $("together-invite").addEventListener("click", invite);
   $("together-join-form").addEventListener("submit", join);
   $("together-draft").addEventListener("click", draft);
-  $("together-share-summary").addEventListener("click", () => {
+  $("together-summary-form").addEventListener("submit", (event) => {
+    event.preventDefault();
     const text = $("together-summary").value.trim();
     if (text) share({ text });
   });
