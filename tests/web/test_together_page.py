@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from tests.web.conftest import DESKTOP, open_context
 from tests.web.helpers import chat_turn, open_tab
 
-A_PRIVATE = "He hasn't answered my texts all evening and I keep sending more."
+A_PRIVATE = "He hasn't answered my texts all evening."
 A_SHARED = "I feel lonely in the evenings and I miss talking with you."
 B_PRIVATE = "When she keeps texting I feel crowded and I go quiet to calm down."
 B_SHARED = "I get overwhelmed and need quiet, but I do want to come back to you."
@@ -39,13 +39,14 @@ def test_two_partners_meet_in_the_together_view(browser, live_server, axe, scree
     try:
         # A chats privately, then invites B.
         open_tab(a.page, "chat")
-        chat_turn(a.page, A_PRIVATE)
-        chat_turn(a.page, A_SHARED)
+        turns = [chat_turn(a.page, A_PRIVATE), chat_turn(a.page, A_SHARED)]
+        assert [t["safety"]["level"] for t in turns] == ["none", "none"], [t["safety"] for t in turns]
         assert together(a.page)["status"] == "alone"
-        axe(a.page, "together, alone")
-        with a.page.expect_response(re.compile(r"/invite$")):
+        with a.page.expect_response(re.compile(r"/invite$")) as invited:
             a.page.get_by_role("button", name="Invite my partner").click()
+        assert invited.value.status == 201, invited.value.text()
         expect(a.page.locator("#together-invite-link")).to_have_value(re.compile("#join="))
+        axe(a.page, "together, invited")
         link = a.page.locator("#together-invite-link").input_value()
         expect(a.page.locator("#together-message")).to_contain_text("not joined yet")
 
