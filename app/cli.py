@@ -1,4 +1,4 @@
-"""The ``softstart`` command: serve | index | rewrite | ask | chat | eval."""
+"""The ``softstart`` command: serve | index | rewrite | ask | chat | invite | join | eval."""
 
 from __future__ import annotations
 
@@ -244,6 +244,7 @@ def chat(
             return
         exchange = conversations.post(session_id, text)
         turn = exchange.turn
+        services.together.after_private_turn(session_id, turn.safety)  # safety for two
         if as_json:
             _print_json_line({"session_id": session_id, "reply": turn.reply, "intent": turn.intent, "role": turn.state.role,
                               "safety": {"level": turn.safety.level, "kind": turn.safety.kind}, "rewrite": turn.rewrite.rewrite if turn.rewrite else None})
@@ -254,6 +255,76 @@ def chat(
             console.print(f"[bold]Coach:[/bold] {turn.reply}")
             for source in turn.sources:
                 console.print(f"  [dim]from “{source.title}”[/dim]")
+
+
+def _together(settings: Settings):
+    """The two-partner service over the session store alone (no index or models to load)."""
+    from datetime import timedelta
+
+    from app.coach import analyzer
+    from app.prompts import PromptLibrary
+    from app.store.couples import CoupleStore
+    from app.store.db import make_engine, upgrade_database
+    from app.store.repository import SessionStore
+    from app.together.service import Together
+
+    engine = make_engine(settings.resolved_database_url)
+    upgrade_database(engine)
+    return Together(
+        SessionStore(engine), CoupleStore(engine), PromptLibrary(settings.prompts_dir), analyzer.analyze,
+        invite_ttl=timedelta(minutes=settings.together.invite_ttl_minutes),
+    )
+
+
+@app.command()
+def invite(
+    session: str = typer.Option(..., help="Your session's id (softstart chat prints it)."),
+    token: str = typer.Option(..., help="Your session's token."),
+    as_json: bool = typer.Option(False, "--json", help="Print the code as JSON."),
+) -> None:
+    """Invite your partner: a one-time code they use with `softstart join` (or the page's #join= link)."""
+    from app.together.service import JointWorkUnavailable
+
+    together = _together(_settings())
+    if not together.sessions.authenticate(session, token):
+        err.print("[red]Unknown session or wrong token.[/red]")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        made = together.invite(session)
+    except JointWorkUnavailable:
+        err.print("[red]Inviting a partner isn't available in this session.[/red]")
+        raise typer.Exit(EXIT_FAILED)
+    if as_json:
+        _print_json({"code": made.code, "link": f"/#join={made.code}", "expires_at": made.expires_at.isoformat()})
+        return
+    console.print(f"Give your partner this code (it works once, until {made.expires_at:%Y-%m-%d %H:%M} UTC):")
+    console.print(f"  [bold]{made.code}[/bold]")
+    console.print(f"They run: softstart join {made.code}   (or open /#join={made.code} on this server's page)")
+
+
+@app.command()
+def join(
+    code: str = typer.Argument(..., help="The code your partner gave you."),
+    role: str = typer.Option("unsure", "--role", help="pursuer, distancer or unsure."),
+    as_json: bool = typer.Option(False, "--json", help="Print the new session as JSON."),
+) -> None:
+    """Join your partner with their code: you get a private session and a token of your own."""
+    from app.store.couples import InviteRefused
+
+    if role not in ("pursuer", "distancer", "unsure"):
+        err.print("[red]--role must be pursuer, distancer or unsure.[/red]")
+        raise typer.Exit(EXIT_USAGE)
+    together = _together(_settings())
+    try:
+        created = together.join(code.strip(), role)
+    except InviteRefused:
+        err.print("[red]Invite not found.[/red]")
+        raise typer.Exit(EXIT_FAILED)
+    if as_json:
+        _print_json({"id": created.id, "token": created.token})
+        return
+    console.print(f"Joined. Your private session: {created.id}  token: {created.token}")
+    console.print(f"Talk with the coach: softstart chat --session {created.id} --token {created.token}")
 
 
 def _input_lines(from_stdin: bool):

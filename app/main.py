@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from app import __version__
-from app.api import ask, health, rewrite, sessions
+from app.api import ask, chat_completions, health, rewrite, sessions, together
 from app.api import web
 from app.api.limits import BodySizeLimit
 from app.api.rate_limit import RateLimitMiddleware, build_rate_limiter
@@ -72,5 +72,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(ask.router)
     app.include_router(rewrite.router)
     app.include_router(sessions.router)
+    app.include_router(together.router)
+    app.include_router(chat_completions.router)
     app.include_router(web.router)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from datetime import timedelta
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -37,7 +38,9 @@ from app.safety.screen import SafetyScreen, load_language_books
 from app.safety.semantic import SemanticSafetyCheck
 from app.settings import Settings
 from app.store.db import make_engine, upgrade_database
+from app.store.couples import CoupleStore
 from app.store.repository import SessionStore
+from app.together.service import Together
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +90,14 @@ class Services:
     conversations: Conversations
     models_status: ModelsStatus | None = None
     reader: ModelReader | None = None
+
+    @property
+    def together(self) -> Together:
+        """Two partners over this session store (cheap to build: it holds no state of its own)."""
+        return Together(
+            self.sessions, CoupleStore(self.db_engine), self.prompts, analyzer.analyze,
+            invite_ttl=timedelta(minutes=self.settings.together.invite_ttl_minutes),
+        )
 
     @property
     def llm_model_name(self) -> str | None:

@@ -119,6 +119,22 @@ class ChatSettings(BaseModel):
     intent_engines: list[IntentEngine] = Field(default_factory=lambda: ["model", "rules"])
 
 
+class TogetherSettings(BaseModel):
+    """Two partners in one coaching space."""
+
+    invite_ttl_minutes: int = Field(60 * 24, gt=0, le=60 * 24 * 14, description="How long an invite code can be used (once).")
+
+
+class ChatClientSettings(BaseModel):
+    """The OpenAI-compatible endpoint for chat clients (/v1/chat/completions, /v1/models)."""
+
+    api_keys: list[str] = Field(
+        default_factory=list,
+        description="Keys accepted as `Authorization: Bearer <key>`; none configured: only loopback clients are served.",
+    )
+    max_messages: int = Field(200, gt=0, le=2000, description="Most messages one request may carry.")
+
+
 class Settings(BaseSettings):
     """Everything Softstart can be configured with."""
 
@@ -156,6 +172,8 @@ class Settings(BaseSettings):
     detect: DetectSettings = Field(default_factory=DetectSettings)
     screen: ScreenSettings = Field(default_factory=ScreenSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
+    together: TogetherSettings = Field(default_factory=TogetherSettings)
+    chat_clients: ChatClientSettings = Field(default_factory=ChatClientSettings)
 
     @field_validator("chunk_overlap")
     @classmethod

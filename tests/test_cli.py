@@ -18,7 +18,7 @@ def cli_env(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["index"], ["rewrite"], ["ask"], ["chat"], ["eval"], ["eval", "rewrite"], ["eval", "safety"], ["eval", "analyzer"]])
+@pytest.mark.parametrize("command", [[], ["serve"], ["index"], ["rewrite"], ["ask"], ["chat"], ["eval"], ["eval", "rewrite"], ["eval", "safety"], ["eval", "analyzer"], ["invite"], ["join"]])
 def test_every_command_has_help(command):
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0, result.output
@@ -66,3 +66,30 @@ def test_eval_safety_prints_figures(cli_env):
     result = runner.invoke(app, ["eval", "safety", "--quiet"])
     assert result.exit_code == 0, result.output
     assert "must-catch recall" in result.output and "100.0%" in result.output
+
+
+def test_invite_and_join_from_the_terminal(cli_env):
+    from app.settings import get_settings
+    from app.store.couples import CoupleStore
+    from app.store.db import make_engine, upgrade_database
+    from app.store.repository import SessionStore
+
+    engine = make_engine(get_settings().resolved_database_url)
+    upgrade_database(engine)
+    created = SessionStore(engine).create_session()
+    invited = runner.invoke(app, ["invite", "--json", "--session", created.id, "--token", created.token])
+    assert invited.exit_code == 0, invited.output
+    code = json.loads(invited.stdout)["code"]
+
+    joined = runner.invoke(app, ["join", "--json", "--role", "distancer", code])
+    assert joined.exit_code == 0, joined.output
+    partner = json.loads(joined.stdout)
+    members = CoupleStore(engine).members(CoupleStore(engine).participant(created.id).space_id)
+    assert {m.session_id for m in members} == {created.id, partner["id"]}
+    assert SessionStore(engine).authenticate(partner["id"], partner["token"])
+
+    again = runner.invoke(app, ["join", code])  # used
+    wrong = runner.invoke(app, ["join", "nope"])
+    assert again.exit_code == wrong.exit_code == 1 and again.output == wrong.output
+    assert runner.invoke(app, ["invite", "--session", created.id, "--token", "wrong"]).exit_code == 2
+    engine.dispose()

@@ -357,7 +357,9 @@ def create_session(conversations: ConversationsDep) -> SessionCreated:
     },
     summary="Say something to the coach; the reply comes back as JSON or as server-sent events",
 )
-def post_message(body: MessageIn, session_id: SessionId, conversations: ConversationsDep, request: Request):
+def post_message(
+    body: MessageIn, session_id: SessionId, conversations: ConversationsDep, services: ServicesDep, request: Request
+):
     try:
         exchange = conversations.post(session_id, body.text)
     except SessionNotFound:
@@ -368,6 +370,7 @@ def post_message(body: MessageIn, session_id: SessionId, conversations: Conversa
             f"the coach could not reply just now; your message was saved (seq {failed.user_message.seq}) "
             "and the session is still open, so please try again",
         ) from None
+    services.together.after_private_turn(session_id, exchange.turn.safety)  # safety for two
     turn = turn_out(exchange)
     if wants_event_stream(request):
         return StreamingResponse(
@@ -400,6 +403,7 @@ def get_history(session_id: SessionId, conversations: ConversationsDep) -> Histo
     responses={404: {"model": ErrorOut}},
     summary="Erase the session and all its messages for good",
 )
-def delete_session(session_id: SessionId, conversations: ConversationsDep) -> Response:
+def delete_session(session_id: SessionId, conversations: ConversationsDep, services: ServicesDep) -> Response:
+    services.together.before_delete(session_id)  # deleting closes the shared space
     conversations.delete(session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

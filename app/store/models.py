@@ -1,4 +1,9 @@
-"""The two tables of the session store: chat sessions and their messages.
+"""The tables of the session store: chat sessions, their messages, and the couple around them.
+
+A chat session is one participant's private conversation with the coach; its token is that
+participant's own. Two participants can share a ``together_spaces`` row (joined with a
+one-time invite code); what either shares lands in ``shared_items``. Every message names its
+speaker: the participant who wrote it, or ``coach``.
 
 The schema itself is created by the Alembic migrations in ``app/store/migrations``; these
 declarations describe it for queries, and a test checks that the two never drift apart.
@@ -12,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -34,6 +40,10 @@ NAMING_CONVENTION = {
 }
 
 MESSAGE_ROLES = ("user", "coach")
+COUPLE_ROLES = ("pursuer", "distancer", "unsure")
+SPACE_STATUSES = ("open", "closed")
+SHARED_KINDS = ("message", "summary")
+COACH_SPEAKER = "coach"
 SESSION_ID_LENGTH = 36  # a canonical UUID string
 TOKEN_HASH_LENGTH = 64  # sha256, hex
 
@@ -104,6 +114,86 @@ class ChatMessage(Base):
     text: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    speaker: Mapped[str] = mapped_column(String(SESSION_ID_LENGTH), nullable=False)
+
+
+class TogetherSpace(Base):
+    """The shared space of a couple; ``safety_hold`` is never shown to anyone."""
+
+    __tablename__ = "together_spaces"
+    __table_args__ = (CheckConstraint("status IN ('open', 'closed')", name="status"),)
+
+    id: Mapped[str] = mapped_column(String(SESSION_ID_LENGTH), primary_key=True)
+    status: Mapped[str] = mapped_column(String(8), nullable=False)
+    safety_hold: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Participant(Base):
+    """One partner: their private chat session (whose token is theirs) and their role in the couple."""
+
+    __tablename__ = "participants"
+    __table_args__ = (
+        UniqueConstraint("session_id"),
+        CheckConstraint("role IN ('pursuer', 'distancer', 'unsure')", name="role"),
+    )
+
+    id: Mapped[str] = mapped_column(String(SESSION_ID_LENGTH), primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        String(SESSION_ID_LENGTH), ForeignKey("chat_sessions.id", ondelete="CASCADE"), nullable=False
+    )
+    space_id: Mapped[str | None] = mapped_column(
+        String(SESSION_ID_LENGTH), ForeignKey("together_spaces.id", ondelete="SET NULL"), nullable=True
+    )
+    role: Mapped[str] = mapped_column(String(12), nullable=False)
+    safety_hold: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    step_agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class Invite(Base):
+    """A one-time code to join a space (only its hash is kept)."""
+
+    __tablename__ = "invites"
+
+    code_hash: Mapped[str] = mapped_column(String(TOKEN_HASH_LENGTH), primary_key=True)
+    space_id: Mapped[str] = mapped_column(
+        String(SESSION_ID_LENGTH), ForeignKey("together_spaces.id", ondelete="CASCADE"), nullable=False
+    )
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class SharedItem(Base):
+    """Something a participant chose to show their partner: one of their messages, or an edited summary."""
+
+    __tablename__ = "shared_items"
+    __table_args__ = (CheckConstraint("kind IN ('message', 'summary')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    space_id: Mapped[str] = mapped_column(
+        String(SESSION_ID_LENGTH), ForeignKey("together_spaces.id", ondelete="CASCADE"), nullable=False
+    )
+    participant_id: Mapped[str] = mapped_column(
+        String(SESSION_ID_LENGTH), ForeignKey("participants.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class ClientLink(Base):
+    """A chat client's stable ``user`` (hashed) mapped to the stored session it talks in."""
+
+    __tablename__ = "client_links"
+
+    key_hash: Mapped[str] = mapped_column(String(TOKEN_HASH_LENGTH), primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        String(SESSION_ID_LENGTH), ForeignKey("chat_sessions.id", ondelete="CASCADE"), nullable=False
+    )
 
 
 metadata = Base.metadata

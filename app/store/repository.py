@@ -21,7 +21,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from app.store.db import purge_deleted_pages, write_transaction
-from app.store.models import MESSAGE_ROLES, ChatMessage, ChatSession
+from app.store.models import (
+    COACH_SPEAKER,
+    MESSAGE_ROLES,
+    ChatMessage,
+    ChatSession,
+    ClientLink,
+    Participant,
+    SharedItem,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +45,7 @@ class StoredMessage:
     text: str = field(repr=False)
     created_at: datetime
     meta: dict[str, Any]
+    speaker: str = ""  # the participant who wrote it, or "coach"
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,12 @@ class SessionStore:
                     summary="",
                 )
             )
+            connection.execute(
+                insert(Participant).values(
+                    id=str(uuid.uuid4()), session_id=session.id, space_id=None, role="unsure",
+                    safety_hold=False, step_agreed_at=None, created_at=now,
+                )
+            )
         log.info("created session %s", session.id)
         return session
 
@@ -147,13 +162,14 @@ class SessionStore:
             ).scalar_one_or_none()
             if seq is None:
                 raise SessionNotFound(session_id)
+            speaker = COACH_SPEAKER if role == "coach" else _owner_of(connection, session_id)
             connection.execute(
                 insert(ChatMessage).values(
-                    session_id=session_id, seq=seq, role=role, text=text, created_at=now, meta=meta
+                    session_id=session_id, seq=seq, role=role, text=text, created_at=now, meta=meta, speaker=speaker
                 )
             )
         log.debug("stored %s message %d of session %s", role, seq, session_id)
-        return StoredMessage(seq=seq, role=role, text=text, created_at=now, meta=meta)
+        return StoredMessage(seq=seq, role=role, text=text, created_at=now, meta=meta, speaker=speaker)
 
     def list_messages(self, session_id: str, *, limit: int | None = None) -> list[StoredMessage]:
         """The session's messages, oldest first; with ``limit``, only the last ``limit`` of them."""
@@ -161,7 +177,10 @@ class SessionStore:
             raise ValueError("limit must be a non-negative integer or None")
         self._require_id(session_id)
         query = (
-            select(ChatMessage.seq, ChatMessage.role, ChatMessage.text, ChatMessage.created_at, ChatMessage.meta)
+            select(
+                ChatMessage.seq, ChatMessage.role, ChatMessage.text, ChatMessage.created_at, ChatMessage.meta,
+                ChatMessage.speaker,
+            )
             .where(ChatMessage.session_id == session_id)
             .order_by(ChatMessage.seq.desc())
         )
@@ -172,7 +191,9 @@ class SessionStore:
                 raise SessionNotFound(session_id)
             rows = connection.execute(query).all()
         return [
-            StoredMessage(seq=row.seq, role=row.role, text=row.text, created_at=row.created_at, meta=row.meta)
+            StoredMessage(
+                seq=row.seq, role=row.role, text=row.text, created_at=row.created_at, meta=row.meta, speaker=row.speaker
+            )
             for row in reversed(rows)
         ]
 
@@ -227,6 +248,10 @@ class SessionStore:
             # ON DELETE CASCADE has removed the messages; this also covers a connection that
             # was opened without foreign-key enforcement.
             connection.execute(delete(ChatMessage).where(ChatMessage.session_id == session_id))
+            owners = select(Participant.id).where(Participant.session_id == session_id).scalar_subquery()
+            connection.execute(delete(SharedItem).where(SharedItem.participant_id.in_(owners)))
+            connection.execute(delete(Participant).where(Participant.session_id == session_id))
+            connection.execute(delete(ClientLink).where(ClientLink.session_id == session_id))
         if deleted:
             purge_deleted_pages(self._engine)
             log.info("deleted session %s", session_id)
@@ -242,6 +267,16 @@ class SessionStore:
     def _require_id(session_id: str) -> None:
         if not _is_session_id(session_id):
             raise SessionNotFound(session_id)
+
+
+def _owner_of(connection: Connection, session_id: str) -> str:
+    """The participant whose private session this is (created with the session)."""
+    owner = connection.execute(
+        select(Participant.id).where(Participant.session_id == session_id)
+    ).scalar_one_or_none()
+    if owner is None:
+        raise SessionNotFound(session_id)
+    return owner
 
 
 def _session_exists(connection: Connection, session_id: str) -> bool:

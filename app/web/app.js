@@ -1,4 +1,4 @@
-/* Softstart's page: Rewrite, Chat and Ask, talking only to this server.
+/* Softstart's page: Rewrite, Chat, Ask and Together, talking only to this server.
  *
  * The work is in js/, one job per file; this file wires them together. Every text from the user or
  * the server reaches the page through textContent or DOM nodes built there; no string is ever
@@ -14,6 +14,7 @@ import { wireFlags } from "./js/flags.js";
 import { wireRewrite } from "./js/rewrite.js";
 import { ensureLoaded, wireChat } from "./js/chat.js";
 import { wireAsk } from "./js/ask.js";
+import { joinCodeFrom, refreshTogether, wireTogether } from "./js/together.js";
 
 // Examples fill their box.
 document.querySelectorAll("[data-example-for]").forEach((chip) => {
@@ -35,11 +36,17 @@ wireFlags();
 wireRewrite();
 wireChat();
 wireAsk();
+wireTogether();
 wireTabs();
-onTabSelected((name) => { if (name === "chat") ensureLoaded(); });
+onTabSelected((name) => {
+  if (name === "chat") ensureLoaded();
+  if (name === "together") refreshTogether();
+});
 
 const initial = window.location.hash.slice(1);
-if (initial === "help") {
+if (joinCodeFrom(initial)) {
+  selectTab("together");
+} else if (initial === "help") {
   selectTab("rewrite", { updateHash: false });
   $("help-link").click();
 } else {

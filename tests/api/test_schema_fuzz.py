@@ -25,6 +25,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 MAX_EXAMPLES = 40  # per operation and mode; `schemathesis run` (bench/RESULTS.md) goes further
+CHAT_CLIENT_KEY = "fuzz-key"
+CHAT_CLIENT_ROUTES = ("/v1/chat/completions", "/v1/models")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -35,7 +37,10 @@ def fuzz_app(app_settings, services):
 
     from app.main import create_app
 
-    app = create_app(app_settings, services=services)
+    from app.settings import ChatClientSettings
+
+    settings = app_settings.model_copy(update={"chat_clients": ChatClientSettings(api_keys=[CHAT_CLIENT_KEY])})
+    app = create_app(settings, services=services)
     with TestClient(app):
         yield app
 
@@ -66,7 +71,11 @@ def test_the_schema_covers_every_route(api_schema):
     labels = {f"{op.method.upper()} {op.path}" for op in operations(api_schema)}
     for expected in ("POST /v1/rewrite", "POST /v1/ask", "POST /v1/sessions", "POST /v1/sessions/{session_id}/messages",
                      "GET /v1/sessions/{session_id}/messages", "DELETE /v1/sessions/{session_id}",
-                     "GET /v1/articles/{source_id}", "GET /v1/help", "GET /healthz", "GET /readyz"):
+                     "GET /v1/articles/{source_id}", "GET /v1/help", "GET /healthz", "GET /readyz",
+                     "POST /v1/sessions/{session_id}/invite", "POST /v1/together/join", "GET /v1/sessions/{session_id}/together",
+                     "POST /v1/sessions/{session_id}/together/share", "GET /v1/sessions/{session_id}/together/draft",
+                     "POST /v1/sessions/{session_id}/together/agree", "PUT /v1/sessions/{session_id}/together/role",
+                     "POST /v1/sessions/{session_id}/together/leave", "POST /v1/chat/completions", "GET /v1/models"):
         assert expected in labels, sorted(labels)
 
 
@@ -83,6 +92,8 @@ def test_no_operation_answers_5xx_or_breaks_its_schema(api_schema, new_session, 
                 session = new_session()
                 case.path_parameters["session_id"] = session["id"]
                 case.headers = {**(case.headers or {}), "Authorization": f"Bearer {session['token']}"}
+            if case.path in CHAT_CLIENT_ROUTES and use_real_session:
+                case.headers = {**(case.headers or {}), "Authorization": f"Bearer {CHAT_CLIENT_KEY}"}
             case.call_and_validate(checks=CHECKS)
             calls[label] = calls.get(label, 0) + 1
 
@@ -93,9 +104,19 @@ def test_no_operation_answers_5xx_or_breaks_its_schema(api_schema, new_session, 
             assert mode is GenerationMode.NEGATIVE and not operation.body, label
             continue
         fuzzed.append(label)
-    must_fuzz = {"POST /v1/rewrite", "POST /v1/ask", "POST /v1/sessions/{session_id}/messages"}
+    must_fuzz = {
+        "POST /v1/rewrite", "POST /v1/ask", "POST /v1/sessions/{session_id}/messages", "POST /v1/chat/completions",
+        "POST /v1/together/join", "POST /v1/sessions/{session_id}/together/share", "PUT /v1/sessions/{session_id}/together/role",
+    }
     if mode is GenerationMode.POSITIVE:
-        must_fuzz |= {"GET /v1/articles/{source_id}", "GET /v1/sessions/{session_id}/messages", "DELETE /v1/sessions/{session_id}"}
+        must_fuzz |= {
+            "GET /v1/articles/{source_id}", "GET /v1/sessions/{session_id}/messages", "DELETE /v1/sessions/{session_id}",
+            "POST /v1/sessions/{session_id}/invite", "GET /v1/sessions/{session_id}/together", "GET /v1/models",
+            "GET /v1/sessions/{session_id}/together/draft", "POST /v1/sessions/{session_id}/together/agree",
+            "POST /v1/sessions/{session_id}/together/leave",
+        }
     assert must_fuzz <= set(fuzzed), fuzzed
-    assert all(calls.get(label, 0) >= MAX_EXAMPLES // 2 for label in must_fuzz), calls
+    many = {"POST /v1/rewrite", "POST /v1/ask", "POST /v1/sessions/{session_id}/messages", "POST /v1/chat/completions",
+            "POST /v1/together/join", "POST /v1/sessions/{session_id}/together/share"}
+    assert all(calls.get(label, 0) >= MAX_EXAMPLES // 2 for label in many), calls  # the rest have few distinct inputs
     print(f"{mode.value}: requests per operation {calls}")

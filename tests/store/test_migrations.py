@@ -22,7 +22,7 @@ from app.store.db import MIGRATIONS_DIR, alembic_config, make_engine, upgrade_da
 from app.store.models import ChatMessage, ChatSession, metadata
 from app.store.repository import SessionStore
 
-TABLES = {"chat_sessions", "chat_messages"}
+TABLES = {"chat_sessions", "chat_messages", "participants", "together_spaces", "invites", "shared_items", "client_links"}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -1,7 +1,7 @@
-/* The three tabs, with arrow keys, Home and End, and the tab named in the address (#chat). */
+/* The tabs, with arrow keys, Home and End, and the tab named in the address (#chat). */
 import { $ } from "./dom.js";
 
-export const TABS = ["rewrite", "chat", "ask"];
+export const TABS = ["rewrite", "chat", "ask", "together"];
 const listeners = [];
 
 export function onTabSelected(listener) {
