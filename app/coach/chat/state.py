@@ -58,6 +58,20 @@ class ConversationState:
     last_intent: str | None = None
     last_used: dict[str, int] = field(default_factory=dict)  # part family ("move", ...) -> last turn used
     recent_replies: list[int] = field(default_factory=list)  # checksums of the last replies, to avoid repeats
+    # memory the coach uses (see facts.py): the user's words and corrections win over guesses
+    partner_name: str | None = None
+    feelings: list[str] = field(default_factory=list)  # the user's own feeling words, most recent first
+    events: list[str] = field(default_factory=list)  # what they told happened, oldest first
+    tried: list[str] = field(default_factory=list)  # what they already tried ("breathing", "break", ...)
+    role_fixed: bool = False  # the user told us their role: the cues no longer move it
+    partner_gone: bool = False  # the partner left / is not answering
+    affair: bool = False
+    fears_partner: bool = False
+    offered_texts: list[str] = field(default_factory=list)  # drafts and suggested replies offered, oldest first
+    said: list[int] = field(default_factory=list)  # checksums of the coach's sentences in this conversation
+    # safety mode: once abuse, threats or self-harm are disclosed it stays on (see safety_mode.py)
+    safety_mode: bool = False
+    safety_kind: str | None = None
     version: int = STATE_VERSION
 
     # ------------------------------------------------------------------ derived
@@ -173,7 +187,7 @@ def observe(state: ConversationState, analysis: Analysis, signals: Signals) -> C
         scores["pursuer"] = round(scores["pursuer"] + 0.5, 3)
     elif analysis.move == "withdraw":
         scores["distancer"] = round(scores["distancer"] + 0.5, 3)
-    role = _role_from(scores, state.role)
+    role = state.role if state.role_fixed else _role_from(scores, state.role)
     evidence = list(state.role_evidence)
     for _, line in _role_evidence(turn, analysis, signals):
         evidence.append(line)
@@ -234,6 +248,11 @@ def observe(state: ConversationState, analysis: Analysis, signals: Signals) -> C
         techniques=list(state.techniques),
         used_variants={k: list(v) for k, v in state.used_variants.items()},
         safety_events=list(state.safety_events),
+        feelings=list(state.feelings),
+        events=list(state.events),
+        tried=list(state.tried),
+        offered_texts=list(state.offered_texts),
+        said=list(state.said),
     )
 
 
@@ -249,6 +268,8 @@ def note_safety(state: ConversationState, level: str, kind: str | None) -> Conve
         techniques=list(state.techniques),
         used_variants={k: list(v) for k, v in state.used_variants.items()},
         last_intent="safety",
+        safety_mode=True,
+        safety_kind=kind or state.safety_kind,
     )
 
 
