@@ -13,7 +13,7 @@ MAX_EVENTS = 6
 MAX_FEELINGS = 6
 
 _RELATION = r"(?:boyfriend|girlfriend|husband|wife|partner|fianc[eé]e?|spouse|bf|gf)"
-_NAME_AFTER_RELATION = re.compile(rf"\bmy {_RELATION},?\s+([A-Z][a-z]{{1,14}})\b")
+_NAME_AFTER_RELATION = re.compile(rf"\b(?i:my {_RELATION}),?\s+([A-Z][a-z]{{1,14}})\b")
 _NAME_WITH_VERB = re.compile(
     r"\b([A-Z][a-z]{1,14})\s+(?:and I|just|won't|wont|doesn't|didn't|isn't|hasn't|keeps|said|says|texted|left|went|stormed|"
     r"is|was|has|had|gets|got|always|never|walked|shut|goes|wants|needs|told|asked|thinks|hates|loves|came|ignored|ignores|"

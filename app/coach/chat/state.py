@@ -72,6 +72,7 @@ class ConversationState:
     # safety mode: once abuse, threats or self-harm are disclosed it stays on (see safety_mode.py)
     safety_mode: bool = False
     safety_kind: str | None = None
+    safety_resources: list[str] = field(default_factory=list)  # "name: contact" lines shown while it holds
     version: int = STATE_VERSION
 
     # ------------------------------------------------------------------ derived
@@ -256,7 +257,7 @@ def observe(state: ConversationState, analysis: Analysis, signals: Signals) -> C
     )
 
 
-def note_safety(state: ConversationState, level: str, kind: str | None) -> ConversationState:
+def note_safety(state: ConversationState, level: str, kind: str | None, resources: list[str] | None = None) -> ConversationState:
     """A turn that the safety screen stopped: counted, noted, nothing else learned from it."""
     turn = state.turn + 1
     events = (state.safety_events + [{"turn": turn, "level": level, "kind": kind}])[-MAX_SAFETY_EVENTS:]
@@ -270,6 +271,7 @@ def note_safety(state: ConversationState, level: str, kind: str | None) -> Conve
         last_intent="safety",
         safety_mode=True,
         safety_kind=kind or state.safety_kind,
+        safety_resources=list(resources or state.safety_resources),
     )
 
 
