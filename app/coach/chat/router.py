@@ -83,7 +83,7 @@ class TurnRouter:
             paragraphs[0] = _drop_reflection(paragraphs[0])
             if coached.state.partner_gone:
                 paragraphs = [_without_break_talk(p) for p in paragraphs]
-            text = first + " " + "\n\n".join(p for p in paragraphs if p.strip())
+            text = _with_name(first + " " + "\n\n".join(p for p in paragraphs if p.strip()), coached.state.partner_name)
             response = Response([text], composition=["opener", *coached.composition])
             template = name.split("#")[0]
             used = dict(coached.state.used_variants)
@@ -175,3 +175,13 @@ _BREAK_TALK = re.compile(r"[^.!?]*\b(?:20-minute|twenty minutes|take a break|tim
 
 def _without_break_talk(paragraph: str) -> str:
     return _BREAK_TALK.sub("", paragraph).strip()
+
+
+def _with_name(text: str, name: str | None) -> str:
+    """The partner called by name once per reply, where the reply only had a pronoun."""
+    if not name or name in text:
+        return text
+    named, count = re.subn(r"\byour partner\b", name, text, count=1)
+    if count:
+        return named
+    return re.sub(r"(?<![“\"])\b(He|She|he|she)\b(?= (?:may|might|is|was|could|tends|often|probably|likely|feels|wants|needs))", name, text, count=1)
