@@ -25,6 +25,7 @@ _CHASE = re.compile(r"\b(?:call|go over|drive over|text (?:him|her|them) again|k
 _WAIT = re.compile(r"\bhow long\b|\bwait\b", re.I)
 _LEAVE = re.compile(r"\b(?:break up|leave (?:him|her|them)|divorce|end it|split up)\b", re.I)
 _TOO_MUCH = re.compile(r"\b(?:too much|too needy|needy|clingy|crazy|overreacting|too sensitive|the problem)\b", re.I)
+_NORMAL = re.compile(r"\b(?:is (?:this|it|that) (?:normal|common|usual)|(?:normal|common) (?:for|in|after)|do other couples)\b", re.I)
 _APOLOGISE = re.compile(r"\b(?:apologi[sz]e|say sorry|say I'm sorry)\b", re.I)
 
 
@@ -92,16 +93,30 @@ def view_for(question: str, state: ConversationState) -> str | None:
     if _WAIT.search(question):
         return ("Give it at least 20 minutes, and often an hour or more after a big fight: that's about how long a flooded "
                 "body needs to settle before either of you can really listen.")
+    if _NORMAL.search(question):
+        return ("Yes, it's very common: most couples slide into a reach-and-retreat pattern under stress, and big changes "
+                "like a baby, a move or a new job make it more likely. Common doesn't mean you have to live with it, though.")
     if _APOLOGISE.search(question):
         return ("Yes, if you can apologise for your part without a \"but\" at the end; a clean apology for one specific "
                 "thing lowers the temperature more than a long explanation.")
     return None
 
 
-def answer(question: str, form: str, state: ConversationState, answerer) -> ShortAnswer | None:
+def _fresh(text: str | None, said: list[int] | None) -> bool:
+    if not text or not said:
+        return bool(text)
+    from app.coach.chat.voice import sentence_key
+
+    keys = [sentence_key(s) for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+    return not all(k in set(said) for k in keys)
+
+
+def answer(question: str, form: str, state: ConversationState, answerer, *, said: list[int] | None = None) -> ShortAnswer | None:
     """The short answer: a view (for "should I" and the common yes/no), else the knowledge base's
     first sentences; None when neither has anything."""
     view = view_for(question, state)
+    if not _fresh(view, said):
+        view = None  # already said this conversation: the knowledge base's words this time
     found = None
     if answerer is not None:
         try:
@@ -117,8 +132,12 @@ def answer(question: str, form: str, state: ConversationState, answerer) -> Shor
         link = f"{title}, {where}" if where else title
     if view:
         return ShortAnswer(view, link, True, grounded)
+    if not grounded and on_topic(question):
+        return ShortAnswer(fallback_answer(question, state), None, False, False)
     if grounded:
         text = first_sentences(found.answer)
+        if not _fresh(text, said):
+            text = first_sentences(" ".join(re.split(r"(?<=[.!?])\s+", _MARKER.sub("", found.answer))[2:])) or text
         if form == "q_should" and not text.lower().startswith(("yes", "no", "i'd", "i would")):
             text = "My view: " + text[0].lower() + text[1:]
         return ShortAnswer(text, link, False, True)
@@ -128,3 +147,16 @@ def answer(question: str, form: str, state: ConversationState, answerer) -> Shor
 def not_covered(prompts) -> str:
     """The same honest redirect ``/v1/ask`` gives."""
     return prompts.get("answer_not_covered").strip()
+
+
+def on_topic(question: str) -> bool:
+    from app.coach.chat.reading import _RELATIONSHIP
+
+    return bool(_RELATIONSHIP.search(question))
+
+
+def fallback_answer(question: str, state: ConversationState) -> str:
+    """An honest answer when neither a view nor the knowledge base has one."""
+    return ("I don't have a source that answers that directly, so I won't guess at a fact. What I can tell you is what "
+            f"usually helps in this pattern: slowing down, saying the feeling under the frustration, and giving {_who(state)} "
+            "a clear, kind way back to you.")

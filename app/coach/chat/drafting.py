@@ -17,8 +17,8 @@ from app.coach.chat.state import ConversationState
 log = logging.getLogger(__name__)
 
 _SUBJECT = re.compile(
-    r"\b(?:telling|tell|saying|say|that|about|asking|ask|to say|explaining|explain|letting (?:him|her|them) know)\s+"
-    r"(?:(?:him|her|them|[A-Z][a-z]+)\s+)?(?:that\s+)?(?P<what>.+)$",
+    r"\b(?:(?:telling|tell|asking|ask|letting)\s+(?:him|her|them|(?-i:[A-Z][a-z]+))\s+(?:know\s+)?(?:that\s+)?|"
+    r"(?:saying|say|that|about|explaining|explain|regarding)\s+(?:that\s+)?)(?P<what>.+)$",
     re.I | re.S,
 )
 _REQUEST_NOISE = re.compile(
@@ -44,7 +44,17 @@ class Facts:
 
 
 def facts_for(message: str, state: ConversationState) -> Facts:
-    return Facts(state.partner_name, state.feelings[0] if state.feelings else None, subject_of(message, state), state.role)
+    subject = subject_of(message, state) or state.draft_subject or event_subject(state)
+    return Facts(state.partner_name, state.feelings[0] if state.feelings else None, subject, state.role)
+
+
+def event_subject(state: ConversationState) -> str | None:
+    """The latest event the user told, as the thing the text is about ("what happened last night")."""
+    for event in reversed(state.events):
+        text = re.sub(r"^(?:so|and|but|well|ok(?:ay)?),?\s+", "", event.strip().rstrip(".!"), flags=re.I)
+        if 3 <= len(text.split()) <= 18:
+            return to_second_person(text, state.partner_name)
+    return None
 
 
 def subject_of(message: str, state: ConversationState) -> str | None:
@@ -54,7 +64,7 @@ def subject_of(message: str, state: ConversationState) -> str | None:
     if what is None:
         return None
     what = re.split(r"[.?!\n]", what)[0].strip(" ,")
-    if len(what.split()) < 3 or re.match(r"^(?:a|the|some|for)\b", what, re.I):
+    if len(what.split()) < 2 or re.match(r"^(?:a|the|some|for|it|this|that)\b", what, re.I):
         return None
     return to_second_person(what, state.partner_name)
 
@@ -92,7 +102,10 @@ def _feeling_clause(facts: Facts) -> str:
         core = facts.subject[0].upper() + facts.subject[1:] if not facts.subject.startswith("I ") else facts.subject
         if not re.match(r"^(?:I|I'm|I've|I'd|I feel)\b", facts.subject):
             feeling = facts.feeling or "upset"
-            core = f"I feel {feeling} about {facts.subject}" if not re.match(r"^(?:you|your)\b", facts.subject, re.I) else f"I feel {feeling} that {facts.subject}"
+            if re.match(r"^(?:we|you)\b", facts.subject, re.I):
+                core = f"I've been feeling {feeling} since {facts.subject}" if re.search(r"\b(?:last|yesterday|this morning|earlier|ago|tonight|today)\b", facts.subject, re.I) else f"I feel {feeling} that {facts.subject}"
+            else:
+                core = f"I feel {feeling} about {facts.subject}"
         return core.rstrip(".") + "."
     if facts.role == "distancer":
         return f"I'm {facts.feeling or 'overwhelmed'} right now and I don't want to say something I'll regret."

@@ -15,6 +15,8 @@ MAX_FEELINGS = 6
 _RELATION = r"(?:boyfriend|girlfriend|husband|wife|partner|fianc[eé]e?|spouse|bf|gf)"
 _NAME_AFTER_RELATION = re.compile(rf"\b(?i:my {_RELATION}),?\s+([A-Z][a-z]{{1,14}})\b")
 _NAME_WITH_VERB = re.compile(
+    r"(?:\b(?:with|to|at|about|from|and|for|told|texted|asked|called|love|miss)\s+([A-Z][a-z]{1,14})\b)|"
+    r"\b([A-Z][a-z]{1,14})(?:'s|’s)\s+(?:phone|mom|mum|dad|family|job|work|text|message|reply|place|friends?)\b|"
     r"\b([A-Z][a-z]{1,14})\s+(?:and I|just|won't|wont|doesn't|didn't|isn't|hasn't|keeps|said|says|texted|left|went|stormed|"
     r"is|was|has|had|gets|got|always|never|walked|shut|goes|wants|needs|told|asked|thinks|hates|loves|came|ignored|ignores|"
     r"called|slammed|won't|can't|yelled|snapped|replied|wrote|sent|stopped|started)\b"
@@ -26,11 +28,13 @@ _NOT_NAMES = frozenset(
     "Would Will Is Are Do Does Did Am Because If Or After Before Since Every Nobody Somebody Someone Everyone".split()
 )
 _FEELING = re.compile(
-    r"\bI(?:'m| am| feel| felt|'ve been| have been| was| get| got)\s+(?:so |really |just |very |kind of |kinda |a bit |pretty |totally |completely )*"
+    r"\b(?:I(?:'m| am| feel| felt|'ve been| have been| was| get| got| keep feeling)|makes me(?: feel)?|made me(?: feel)?|leaves me(?: feeling)?)"
+    r"\s+(?:[a-z]+ ){0,2}?"
     r"(scared|afraid|terrified|frightened|anxious|panicking|panicky|worried|lonely|alone|hurt|sad|angry|furious|mad|"
     r"annoyed|frustrated|fed up|exhausted|tired|overwhelmed|suffocated|smothered|crowded|trapped|jealous|ashamed|guilty|"
     r"embarrassed|rejected|abandoned|invisible|numb|confused|desperate|heartbroken|resentful|stuck|insecure|drained|"
-    r"helpless|humiliated|unloved|unwanted|needy|clingy|nervous|upset|devastated|disappointed|irritated|calm|calmer|better|okay)\b",
+    r"helpless|humiliated|unloved|unwanted|needy|clingy|nervous|upset|devastated|disappointed|irritated|hopeless|"
+    r"small|ignored|unheard|shut out|pressured|cornered|attacked|criticized|criticised|guilt-tripped|defensive|calm|calmer|better)\b",
     re.I,
 )
 _PARTNER_GONE = re.compile(
@@ -69,9 +73,10 @@ def partner_name(message: str, state: ConversationState) -> str | None:
         return match.group(1)
     if state.partner_name:
         return None
-    for candidate in _NAME_WITH_VERB.findall(message):
-        if candidate not in _NOT_NAMES:
-            return candidate
+    for groups in _NAME_WITH_VERB.findall(message):
+        for candidate in groups:
+            if candidate and candidate not in _NOT_NAMES:
+                return candidate
     return None
 
 

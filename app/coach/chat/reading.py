@@ -11,15 +11,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.coach.chat.intents import find_draft
 from app.coach.chat.signals import normalise
 
 QUESTION_KINDS = frozenset({"q_what", "q_why", "q_should", "q_yesno", "q_howlong", "q_how"})
 REVISIONS = frozenset({"revise_firmer", "revise_softer", "revise_shorter", "revise_another"})
 
-_QUOTE = re.compile(r"[\"“]([^\"”]{4,})[\"”]|(?<![A-Za-z])'([^']{8,}?)'(?![A-Za-z])")
+_QUOTE = re.compile(r"[\"“]([^\"”]{2,})[\"”]|(?<![A-Za-z])'([^']{8,}?)'(?![A-Za-z])")
 _PARTNER_SAID = re.compile(
-    r"\b(?:he|she|they|[A-Z][a-z]+)\s+(?:just\s+)?(?:said|says|texted|wrote|replied|sent|messaged|told me|answered)\b"
-    r"|\b(?:his|her|their)\s+(?:text|message|reply|answer)\b|\bgot (?:a|this) (?:text|message)\b",
+    r"\b(?:he|she|they|(?-i:[A-Z][a-z]+))\s+(?:just\s+|finally\s+|then\s+|literally\s+)?(?:said|says|texted|wrote|replied|responded|sent|"
+    r"messaged|told me|answered|goes|went|was like|yelled|shouted|snapped|wrote back|texted back|came back with|DM'?d)\b"
+    r"|\b(?:his|her|their)\s+(?:text|message|reply|answer|response|words)\b|\bgot (?:a|this) (?:text|message|reply)\b"
+    r"|\bfrom (?:him|her|them)\s*:|\b(?:he|she|they)(?:'s| is| keeps?) (?:saying|telling me)\b",
     re.I,
 )
 _I_SENT = re.compile(r"\bI (?:already )?(?:sent|texted|wrote|said|told (?:him|her|them))\b", re.I)
@@ -33,17 +36,29 @@ _SOFTER = re.compile(r"\b(?:softer|gentler|too harsh|too blunt|kinder|too strong
 _SHORTER = re.compile(r"\b(?:shorter|too long|shorten|more brief|briefer|cut it down|one line|trim)\b", re.I)
 _ANOTHER = re.compile(r"\b(?:another|one more|different (?:one|version|option)|other (?:option|version)|try again|something else)\b", re.I)
 _ROLE_FIX = re.compile(r"\bI(?:'m| am)\s+(?:actually\s+|really\s+)?(?:the\s+)?(pursuer|distancer|one who (?:chases|pursues|withdraws|pulls away|shuts down))\b", re.I)
-_FEELING_FIX = re.compile(r"\bI(?:'m| am)\s+not\s+(?:really\s+)?([a-z-]+(?: up)?)\s*[,;.—-]+\s*(?:I(?:'m| am)\s+|I\s+feel\s+|just\s+)?([a-z-]+)", re.I)
+_FEELING_FIX = re.compile(
+    r"\b(?:I(?:'m| am)\s+not|I\s+don'?t\s+feel|I\s+wouldn'?t\s+say(?:\s+I(?:'m| am))?|it'?s\s+not)\s+(?:really\s+|that\s+|just\s+)?([a-z-]+(?: up)?)"
+    r"(?:\s*(?:[,;.—–-]+|\bbut\b))+\s*(?:more\s+like\s+|it'?s\s+|I(?:'m| am)\s+(?:just\s+|more\s+|really\s+|actually\s+)?|I\s+feel\s+|"
+    r"I'?m\s+|just\s+|more\s+|actually\s+|really\s+)*([a-z-]+)",
+    re.I,
+)
+_ROLE_FIX_PHRASE = re.compile(
+    r"\b(?:I(?:'m| am)|it'?s me)\s+(?:actually\s+|really\s+|more\s+|now\s+)?(?:the\s+)?(?:one\s+(?:who|that)\s+)?"
+    r"(pursu\w*|chas\w*|distanc\w*|withdraw\w*|pull(?:s|ing)? (?:away|back)|shut(?:s|ting)? down|go(?:es)? quiet|run(?:s)? after|reach(?:es|ing)? out)",
+    re.I,
+)
 _FACT_FIX = re.compile(r"^(?:no|nope|actually|wait)\b[ ,]|\bthat's not (?:what|right|true)|\bI didn't say\b|\byou got (?:it|that) wrong\b|\bnot (?:my|his|her) \w+, (?:my|his|her)\b", re.I)
 _NEVER_MIND = re.compile(r"\b(?:never ?mind|nvm|just kidding|i was (?:only )?(?:joking|kidding)|forget (?:i|what i) said|i didn'?t mean it|ignore that)\b", re.I)
 _ABOUT_COACH = re.compile(r"\byou (?:don'?t|do not) (?:get|understand)|\byou'?re (?:useless|not helping|a bot|just a)|\bare you (?:a bot|real|human|an ai)\b|\bstop (?:saying|repeating)\b", re.I)
 _OFF_TOPIC = re.compile(
     r"\b(?:tax(?:es)?|capital of|recipe|weather|stock|bitcoin|crypto|football|soccer|homework|math|python|code|"
-    r"movie|translate|president|population|vacuum|car insurance|mortgage rate)\b",
+    r"movie|translate|president|population|vacuum|car insurance|mortgage rate|game|pizza|restaurant|recommend|cook|song|"
+    r"news|election|programming|calculate|sports?|team|score|laptop|phone plan|flight|hotel|visa|diet|workout|planet|history of)\b",
     re.I,
 )
 _RELATIONSHIP = re.compile(
-    r"\b(?:he|she|him|her|partner|boyfriend|girlfriend|husband|wife|we|us|relationship|fight|argu\w*|text\w*|love|marri\w*|"
+    r"\b(?:wait\w*|call\w*|talk\w*|sorry|apolog\w*|break|trust|date|dating|ex|friend\w*|family|kids?|baby|sex|home|"
+    r"he|she|him|her|partner|boyfriend|girlfriend|husband|wife|we|us|relationship|fight|argu\w*|text\w*|love|marri\w*|"
     r"therap\w*|couple\w*|feel\w*|scared|anxious|space|pursu\w*|distanc\w*)\b",
     re.I,
 )
@@ -74,9 +89,20 @@ class TurnReading:
         return self.kind in REVISIONS
 
 
+FEELING_NOUNS = {
+    "anger": "angry", "fear": "scared", "sadness": "sad", "shame": "ashamed", "guilt": "guilty", "jealousy": "jealous",
+    "loneliness": "lonely", "panic": "panicking", "hurt": "hurt", "anxiety": "anxious", "terror": "terrified",
+    "frustration": "frustrated", "exhaustion": "exhausted", "grief": "sad", "worry": "worried", "dread": "scared",
+}
+
+
+def feeling_word(word: str) -> str:
+    return FEELING_NOUNS.get(word.lower(), word.lower())
+
+
 def quoted_text(message: str) -> str | None:
     found = [(m.group(1) or m.group(2) or "").strip() for m in _QUOTE.finditer(message)]
-    found = [q for q in found if len(q.split()) >= 2]
+    found = [q for q in found if q]
     if found:
         return max(found, key=len)
     match = re.search(r"(?:said|says|texted|wrote|replied|sent)\s*:\s*(.+)$", message, re.I | re.S)
@@ -86,6 +112,18 @@ def quoted_text(message: str) -> str | None:
 def question_sentence(message: str) -> str | None:
     parts = [p.strip() for p in re.findall(r"[^.!?\n]+\?+", message)]
     return parts[-1] if parts else None
+
+
+_BARE_QUESTION = re.compile(r"^(?:should|can|could|would|is|am|are|do|does|did|how|what|why|when|where|who|which|will)\b", re.I)
+
+
+def bare_question(message: str) -> str | None:
+    """A question typed without its question mark ("should I call him")."""
+    first = re.split(r"(?<=[.!])\s+|\n", message.strip())
+    for sentence in first:
+        if _BARE_QUESTION.match(sentence.strip()) and len(sentence.split()) >= 3:
+            return sentence.strip()
+    return None
 
 
 def question_form(question: str) -> str:
@@ -112,29 +150,35 @@ def read_turn(message: str, *, model_intent: str | None = None, model_speaker: s
     quoted = quoted_text(text)
     if _NEVER_MIND.search(text):
         return TurnReading("never_mind")
-    role = _ROLE_FIX.search(text)
-    if role and re.search(r"\b(?:now|actually|not|really|I think|turns out|it's me)\b", text, re.I):
+    role = _ROLE_FIX.search(text) or _ROLE_FIX_PHRASE.search(text)
+    if role and re.search(r"\b(?:now|actually|not|really|I think|turns out|it's me|wait|no,|these days|lately|anymore|switched|flipped)\b", text, re.I):
         word = role.group(1).lower()
-        chosen = "pursuer" if ("pursu" in word or "chase" in word) else "distancer"
+        chosen = "pursuer" if any(w in word for w in ("pursu", "chas", "run", "reach")) else "distancer"
         return TurnReading("correct_role", role=chosen)
     feeling = _FEELING_FIX.search(text)
     if feeling:
-        return TurnReading("correct_feeling", feeling=feeling.group(2).lower(), not_feeling=feeling.group(1).lower())
-    question = question_sentence(text)
-    if question and _OFF_TOPIC.search(question) and not _RELATIONSHIP.search(question):
+        return TurnReading("correct_feeling", feeling=feeling_word(feeling.group(2)), not_feeling=feeling_word(feeling.group(1)))
+    question = question_sentence(text) or bare_question(text)
+    if question and not _RELATIONSHIP.search(text) and _OFF_TOPIC.search(question):
         return TurnReading("off_topic", question=question)
     if _ABOUT_COACH.search(text) and not question:
         return TurnReading("about_coach")
+    own = find_draft(text)
+    if own and not _PARTNER_SAID.search(_QUOTE.sub(" ", text)) and model_speaker != "partner_words" and not _I_SENT.search(text):
+        return TurnReading("draft_request", quoted=own)
     if has_draft:
         for kind, pattern in (("revise_firmer", _FIRMER), ("revise_softer", _SOFTER), ("revise_shorter", _SHORTER), ("revise_another", _ANOTHER)):
             if pattern.search(text) and len(text.split()) <= 25:
                 return TurnReading(kind)
+    partner_said = bool(_PARTNER_SAID.search(_QUOTE.sub(" ", text))) and not _I_SENT.search(_QUOTE.sub(" ", text))
+    if quoted and partner_said and not _DRAFT_ASK.search(_QUOTE.sub(" ", text)):
+        return TurnReading("partner_words", quoted=quoted)
+    if quoted and (model_speaker == "sent_text" or _I_SENT.search(_QUOTE.sub(" ", text))) and not _DRAFT_ASK.search(text):
+        return TurnReading("sent_text", quoted=quoted)
     if quoted and _PARTNER_SAID.search(_QUOTE.sub(" ", text)) and not _DRAFT_ASK.search(_QUOTE.sub(" ", text)):
         return TurnReading("partner_words", quoted=quoted)
     if quoted and model_speaker == "partner_words":
         return TurnReading("partner_words", quoted=quoted)
-    if quoted and (model_speaker == "sent_text" or _I_SENT.search(_QUOTE.sub(" ", text))) and not _DRAFT_ASK.search(text):
-        return TurnReading("sent_text", quoted=quoted)
     if _DRAFT_ASK.search(text) or model_intent == "draft_request" or (quoted and model_speaker == "own_draft"):
         if not (question and re.match(r"^(?:how long|why|what is|what's)", question, re.I)):
             return TurnReading("draft_request", quoted=quoted)

@@ -23,6 +23,8 @@ class Response:
     offered: str | None = None
     composition: list[str] = field(default_factory=list)
     sources: list = field(default_factory=list)  # knowledge-base passages cited (answers)
+    subject: str | None = None  # a draft's subject, kept for its revisions
+    cited: str | None = None  # the article an answer linked
 
     @property
     def text(self) -> str:
@@ -36,13 +38,13 @@ def _variant(prompts, name: str, seed: str, turn: int, values: dict[str, str]) -
 
 
 def answer_turn(reading: TurnReading, state: ConversationState, answerer, prompts) -> Response | None:
-    short = answering.answer(reading.question or "", reading.kind, state, answerer)
+    short = answering.answer(reading.question or "", reading.kind, state, answerer, said=state.said)
     if short is None:
         return None
     text = short.text
-    if short.link:
+    if short.link and short.link not in state.cited:
         text += f"\n\nRead more: {short.link}"
-    return Response([text], composition=["answer"])
+    return Response([text], composition=["answer"], cited=short.link)
 
 
 def off_topic_turn(prompts) -> Response:
@@ -51,6 +53,7 @@ def off_topic_turn(prompts) -> Response:
 
 def draft_turn(message: str, reading: TurnReading, state: ConversationState, rewriter, seed: str) -> Response:
     facts = drafting.facts_for(message, state)
+    subject = drafting.subject_of(message, state)
     style = zlib.crc32(f"{seed}:{state.turn}".encode())
     if reading.quoted and len(reading.quoted.split()) >= 3:
         base = drafting.to_second_person(reading.quoted, state.partner_name) if not reading.quoted.lower().startswith(("you", "i ")) else reading.quoted
@@ -63,7 +66,7 @@ def draft_turn(message: str, reading: TurnReading, state: ConversationState, rew
     intro = "Here's a version you could send:" if style % 2 else "Something like this:"
     return Response([intro, f"“{text}”", "Change any word that doesn't sound like you."
                      if style % 3 == 0 else "Say it in your own voice if any part feels off."],
-                    offered=text, composition=["draft_intro", "draft", "draft_note"])
+                    offered=text, composition=["draft_intro", "draft", "draft_note"], subject=subject)
 
 
 REVISION_INTROS = {
@@ -129,9 +132,17 @@ def unclear_turn(state: ConversationState, prompts, seed: str, values: dict[str,
     return Response([_variant(prompts, "chat_unclear", seed, state.turn, values)], composition=["clarify"])
 
 
+RESOURCE_INTROS = ("If you need them:", "These lines are there any time:", "Keep these close:", "Help is a call or text away:",
+                   "You can reach them day or night:", "Still here for you:")
+
+
 def resources_line(state: ConversationState) -> str:
     lines = state_resources(state)
-    return "If you need them: " + "; ".join(lines) + "." if lines else ""
+    if not lines:
+        return ""
+    turn = state.turn
+    ordered = lines[turn % len(lines):] + lines[: turn % len(lines)]
+    return RESOURCE_INTROS[turn % len(RESOURCE_INTROS)] + " " + "; ".join(ordered) + "."
 
 
 def state_resources(state: ConversationState) -> list[str]:

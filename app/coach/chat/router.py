@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from app.coach.chat import responses
 from app.coach.chat.composer import partner_words
-from app.coach.chat.reading import TurnReading
+from app.coach.chat.reading import _RELATIONSHIP as RELATIONSHIP, TurnReading
 from app.coach.chat.responses import Response
 from app.coach.chat.state import ConversationState, note_reply, note_technique
 from app.coach.chat.turn import CoachTurn
@@ -57,6 +57,8 @@ class TurnRouter:
         response: Response | None = None
         if reading.is_question:
             response = responses.answer_turn(reading, new_state, coach.answerer, coach.prompts)
+            if response is None and not RELATIONSHIP.search(message):
+                response, kind = responses.off_topic_turn(coach.prompts), "off_topic"
         elif kind == "off_topic":
             response = responses.off_topic_turn(coach.prompts)
         elif kind == "draft_request":
@@ -117,6 +119,8 @@ class TurnRouter:
                                 composition=["safety_hold", "boundary_text", "resources"]), None
             elif reading.kind == "partner_words":
                 paragraphs.append(responses.partner_words_turn(reading, state, coach.rewriter, seed).text)
+            elif reading.kind == "off_topic":
+                paragraphs.append(responses.off_topic_turn(coach.prompts).text)
             paragraphs.append(pick("chat_technique_safety_first"))
             paragraphs.append(pick("chat_safety_ask"))
         paragraphs.append(responses.resources_line(state))
@@ -132,6 +136,10 @@ class TurnRouter:
         new_state = replace(state, said=remember_said(state.said, keys), last_intent=intent)
         if offered:
             new_state = replace(new_state, offered_texts=(state.offered_texts + [offered])[-MAX_OFFERED:])
+        if response.subject:
+            new_state = replace(new_state, draft_subject=response.subject)
+        if response.cited and response.cited not in new_state.cited:
+            new_state = replace(new_state, cited=[*new_state.cited, response.cited])
         if technique and technique != new_state.last_technique:
             new_state = note_technique(new_state, technique)
         new_state = note_reply(new_state, _checksum(text))

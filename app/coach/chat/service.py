@@ -200,6 +200,9 @@ class ChatCoach:
     def _stopped_turn(self, screened: SafetyResult, state: ConversationState, memory: ConversationMemory) -> CoachTurn:
         """A turn the safety screen stopped: its caring message and resources, noted in the state."""
         stopped = note_safety(state, screened.level, screened.kind, [f"{r.name}: {r.contact}" for r in screened.resources])
+        if not holds_safety_mode(screened):
+            stopped = replace(stopped, safety_mode=state.safety_mode, safety_kind=state.safety_kind,
+                              safety_resources=list(state.safety_resources))
         log.info("chat turn %d stopped by the safety screen (%s)", stopped.turn, screened.kind or screened.level)
         return CoachTurn(
             reply=screened.message,
@@ -330,6 +333,18 @@ class ChatCoach:
 
     def _engine(self, *, fallback: bool, reason: str | None = None) -> EngineInfo:
         return EngineInfo(backend=self.llm_name, model=self.llm_model, fallback=fallback, reason=reason)
+
+
+HELD_KINDS = frozenset({"self_harm", "abuse", "coercion", "partner_suicide_threat"})
+
+
+def holds_safety_mode(screened: SafetyResult) -> bool:
+    """Whether a stopped turn puts the session in safety mode for good: a disclosure of abuse, threats or
+    self-harm does; a request to control the partner is stopped once; the user's own threat to harm holds
+    when the rules saw it (the model alone misreads fear of being left as a threat)."""
+    if screened.kind in HELD_KINDS:
+        return True
+    return screened.kind in ("threat", "harm_to_partner") and any(e.startswith("rules") for e in screened.engines)
 
 
 def reply_checksum(text: str) -> int:

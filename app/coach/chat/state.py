@@ -68,6 +68,8 @@ class ConversationState:
     affair: bool = False
     fears_partner: bool = False
     offered_texts: list[str] = field(default_factory=list)  # drafts and suggested replies offered, oldest first
+    draft_subject: str | None = None  # what the requested text is about, in the user's words (kept for revisions)
+    cited: list[str] = field(default_factory=list)  # articles already linked in an answer
     said: list[int] = field(default_factory=list)  # checksums of the coach's sentences in this conversation
     # safety mode: once abuse, threats or self-harm are disclosed it stays on (see safety_mode.py)
     safety_mode: bool = False
@@ -253,6 +255,7 @@ def observe(state: ConversationState, analysis: Analysis, signals: Signals) -> C
         events=list(state.events),
         tried=list(state.tried),
         offered_texts=list(state.offered_texts),
+        cited=list(state.cited),
         said=list(state.said),
     )
 

@@ -74,7 +74,7 @@ def without_repeats(text: str, said: list[int], *, keep_min: int = 1) -> tuple[s
     out_paragraphs, new_keys, kept = [], [], 0
     seen = set(said)
     for paragraph in paragraphs:
-        if paragraph.startswith(("“", "- ", "If you need them:")) or "\n- " in paragraph:
+        if paragraph.startswith(("“", "- ")) or "\n- " in paragraph or _is_resources(paragraph):
             out_paragraphs.append(paragraph)
             kept += 1
             continue
@@ -99,3 +99,9 @@ def without_repeats(text: str, said: list[int], *, keep_min: int = 1) -> tuple[s
 
 def remember_said(state_said: list[int], keys: list[int]) -> list[int]:
     return (state_said + keys)[-MAX_SAID:]
+
+
+def _is_resources(paragraph: str) -> bool:
+    from app.coach.chat.responses import RESOURCE_INTROS  # the resource line is never dropped
+
+    return paragraph.startswith(RESOURCE_INTROS)
