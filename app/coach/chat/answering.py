@@ -35,6 +35,7 @@ class ShortAnswer:
     link: str | None  # "Title (source)"
     view: bool  # a "should I" view was given
     grounded: bool
+    passages: tuple = ()  # the knowledge base's passages behind the link
 
 
 def first_sentences(text: str, limit: int = 2) -> str:
@@ -130,8 +131,9 @@ def answer(question: str, form: str, state: ConversationState, answerer, *, said
         title = re.sub(r"\s*\([^)]*\)\s*$", "", first.title).strip()
         where = getattr(first, "source_id", "") or ""
         link = f"{title}, {where}" if where else title
+    passages = tuple(found.sources) if grounded else ()
     if view:
-        return ShortAnswer(view, link, True, grounded)
+        return ShortAnswer(view, link, True, grounded, passages)
     if not grounded and on_topic(question):
         return ShortAnswer(fallback_answer(question, state), None, False, False)
     if grounded:
@@ -140,7 +142,7 @@ def answer(question: str, form: str, state: ConversationState, answerer, *, said
             text = first_sentences(" ".join(re.split(r"(?<=[.!?])\s+", _MARKER.sub("", found.answer))[2:])) or text
         if form == "q_should" and not text.lower().startswith(("yes", "no", "i'd", "i would")):
             text = "My view: " + text[0].lower() + text[1:]
-        return ShortAnswer(text, link, False, True)
+        return ShortAnswer(text, link, False, True, passages)
     return None
 
 

@@ -112,11 +112,11 @@ def remember_facts(state: ConversationState, message: str) -> ConversationState:
         feelings.insert(0, word)
     events = (state.events + events_in(message))[-MAX_EVENTS:]
     tried = list(dict.fromkeys(state.tried + tried_in(message)))
-    gone = state.partner_gone
+    gone = state.partner_gone_turn
     if _PARTNER_GONE.search(message):
-        gone = True
+        gone = state.turn
     if _PARTNER_BACK.search(message):
-        gone = False
+        gone = None
     return replace(
         state,
         partner_name=name or state.partner_name,
@@ -124,7 +124,7 @@ def remember_facts(state: ConversationState, message: str) -> ConversationState:
         feelings=feelings[:MAX_FEELINGS],
         events=events,
         tried=tried,
-        partner_gone=gone,
+        partner_gone_turn=gone,
         affair=state.affair or bool(_AFFAIR.search(message)),
         fears_partner=state.fears_partner or bool(_FEAR_OF_PARTNER.search(message)),
     )

@@ -44,7 +44,7 @@ def answer_turn(reading: TurnReading, state: ConversationState, answerer, prompt
     text = short.text
     if short.link and short.link not in state.cited:
         text += f"\n\nRead more: {short.link}"
-    return Response([text], composition=["answer"], cited=short.link)
+    return Response([text], composition=["answer"], cited=short.link, sources=list(short.passages))
 
 
 def off_topic_turn(prompts) -> Response:

@@ -9,10 +9,11 @@ from dataclasses import replace
 
 from app.coach.chat import responses
 from app.coach.chat.composer import partner_words
+from app.coach.chat.intents import classify
 from app.coach.chat.reading import _RELATIONSHIP as RELATIONSHIP, TurnReading
 from app.coach.chat.responses import Response
 from app.coach.chat.state import ConversationState, note_reply, note_technique
-from app.coach.chat.turn import CoachTurn
+from app.coach.chat.turn import CoachTurn, TurnSource
 from app.coach.chat.voice import opener, remember_said, voice_values, without_repeats
 from app.coach.types import EngineInfo
 
@@ -61,6 +62,9 @@ class TurnRouter:
                 response, kind = responses.off_topic_turn(coach.prompts), "off_topic"
         elif kind == "off_topic":
             response = responses.off_topic_turn(coach.prompts)
+        elif kind == "draft_request" and reading.quoted and classify(message, marks=signals.marks).kind == "draft":
+            coached = coach.coached(message, signals, analysis, state, new_state, memory, seed, screened)
+            return self._own_draft(coached)
         elif kind == "draft_request":
             response = responses.draft_turn(message, reading, new_state, coach.rewriter, seed)
         elif reading.is_revision:
@@ -95,6 +99,17 @@ class TurnRouter:
                                 coached.technique, engine=coached.engine, sources=coached.sources, script=coached.script)
         return self._finish(coach, response, INTENT_OF.get(kind, "question" if reading.is_question else kind),
                             new_state, memory, seed, screened, analysis, None)
+
+    def _own_draft(self, coached: CoachTurn) -> CoachTurn:
+        """The user's own draft: the rewriter's softer version (or the draft itself when it already reads well)."""
+        result = coached.rewrite
+        offered = None
+        if result is not None:
+            offered = result.original if result.unchanged else result.rewrite
+        state = coached.state
+        if offered:
+            state = replace(state, offered_texts=(state.offered_texts + [offered])[-MAX_OFFERED:])
+        return replace(coached, state=state, offered=offered)
 
     # ------------------------------------------------------------------ safety mode
     def _held(self, coach, message, reading, state, seed, values) -> tuple[Response, str | None]:
@@ -154,7 +169,7 @@ class TurnRouter:
             engine=engine or EngineInfo(backend="none", model=None, fallback=False, reason=None),
             analysis=analysis,
             analysis_subject="message",
-            sources=list(sources or []),
+            sources=list(sources or []) or [_answer_source(p) for p in response.sources],
             technique=technique,
             script=script,
             composition=list(response.composition),
@@ -193,3 +208,8 @@ def _with_name(text: str, name: str | None) -> str:
     if count:
         return named
     return re.sub(r"(?<![“\"])\b(He|She|he|she)\b(?= (?:may|might|is|was|could|tends|often|probably|likely|feels|wants|needs))", name, text, count=1)
+
+
+def _answer_source(passage) -> TurnSource:
+    return TurnSource(kind="answer", title=passage.title, source=passage.source, passage=passage.text, score=passage.score,
+                      section=passage.section, source_id=passage.source_id)

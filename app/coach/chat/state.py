@@ -22,6 +22,7 @@ MAX_TECHNIQUE_LOG = 24
 MAX_SAFETY_EVENTS = 5
 MAX_VARIANT_MEMORY = 3
 MAX_REPLY_MEMORY = 30
+PARTNER_GONE_TURNS = 4
 
 ROLE_LEAD = 1.0  # how far one role's score must lead the other's
 ROLE_MIN_SCORE = 1.5
@@ -64,7 +65,7 @@ class ConversationState:
     events: list[str] = field(default_factory=list)  # what they told happened, oldest first
     tried: list[str] = field(default_factory=list)  # what they already tried ("breathing", "break", ...)
     role_fixed: bool = False  # the user told us their role: the cues no longer move it
-    partner_gone: bool = False  # the partner left / is not answering
+    partner_gone_turn: int | None = None  # the turn the user last said the partner left / is not answering
     affair: bool = False
     fears_partner: bool = False
     offered_texts: list[str] = field(default_factory=list)  # drafts and suggested replies offered, oldest first
@@ -78,6 +79,11 @@ class ConversationState:
     version: int = STATE_VERSION
 
     # ------------------------------------------------------------------ derived
+    @property
+    def partner_gone(self) -> bool:
+        """The partner left or is not answering, told in the last few turns (and not back since)."""
+        return self.partner_gone_turn is not None and self.turn - self.partner_gone_turn < PARTNER_GONE_TURNS
+
     @property
     def escalation_trend(self) -> str:
         history = self.escalation_history
