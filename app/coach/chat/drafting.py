@@ -52,6 +52,8 @@ def event_subject(state: ConversationState) -> str | None:
     """The latest event the user told, as the thing the text is about ("what happened last night")."""
     for event in reversed(state.events):
         text = re.sub(r"^(?:so|and|but|well|ok(?:ay)?),?\s+", "", event.strip().rstrip(".!"), flags=re.I)
+        text = re.split(r",?\s+and I(?:'m| am| feel)\b|,?\s+but I\b", text)[0]
+        text = re.sub(r"^(?i:my)\s+\w+\s+(?=[A-Z])", "", text)
         if 3 <= len(text.split()) <= 18:
             return to_second_person(text, state.partner_name)
     return None
@@ -103,7 +105,7 @@ def _feeling_clause(facts: Facts) -> str:
         if not re.match(r"^(?:I|I'm|I've|I'd|I feel)\b", facts.subject):
             feeling = facts.feeling or "upset"
             if re.match(r"^(?:we|you)\b", facts.subject, re.I):
-                core = f"I've been feeling {feeling} since {facts.subject}" if re.search(r"\b(?:last|yesterday|this morning|earlier|ago|tonight|today)\b", facts.subject, re.I) else f"I feel {feeling} that {facts.subject}"
+                core = f"I feel {feeling} that {facts.subject}"
             else:
                 core = f"I feel {feeling} about {facts.subject}"
         return core.rstrip(".") + "."
@@ -149,7 +151,11 @@ def revise(previous: str, kind: str, facts: Facts, style: int) -> str:
         if len(short) >= len(previous):
             short = _shorten(body)
         return short
-    return compose_draft(facts, style + 1)
+    for step in range(1, 4):
+        other = compose_draft(facts, style + step)
+        if " ".join(other.split()) != " ".join(previous.split()):
+            return other
+    return other
 
 
 def _core_sentence(text: str) -> str:

@@ -83,6 +83,10 @@ class TurnRouter:
             response = responses.unclear_turn(new_state, coach.prompts, seed, values)
         if response is None:
             coached = coach.coached(message, signals, analysis, state, new_state, memory, seed, screened)
+            if "written" in coached.composition:  # the model's reply passed the checks; ours only dedupes it
+                return self._finish(coach, Response([coached.reply], composition=list(coached.composition)),
+                                    coached.intent, coached.state, memory, seed, screened, analysis, coached.technique,
+                                    engine=coached.engine, sources=coached.sources, script=coached.script)
             name, first = opener(coached.state, message, coach.prompts, seed, values)
             body = coached.reply
             paragraphs = body.split("\n\n")
@@ -207,7 +211,16 @@ def _with_name(text: str, name: str | None) -> str:
     named, count = re.subn(r"\byour partner\b", name, text, count=1)
     if count:
         return named
-    return re.sub(r"(?<![“\"])\b(He|She|he|she)\b(?= (?:may|might|is|was|could|tends|often|probably|likely|feels|wants|needs))", name, text, count=1)
+    outside = _QUOTED_SPAN.split(text)
+    for i in range(0, len(outside), 2):
+        named, count = re.subn(r"\b(He|She|he|she)\b(?=\s+[a-z'’]+)", name, outside[i], count=1)
+        if count:
+            outside[i] = named
+            break
+    return "".join(outside)
+
+
+_QUOTED_SPAN = re.compile(r"(“[^”]*”)")
 
 
 def _answer_source(passage) -> TurnSource:

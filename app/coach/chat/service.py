@@ -103,7 +103,7 @@ class ChatCoach:
         ``seed`` (the session id) makes the choice of wording stable per conversation."""
         screened = self.safety.screen(message)
         if screened.blocks_coaching:
-            return self._stopped_turn(screened, state, memory)
+            return self._stopped_turn(screened, state, memory, message)
 
         analysis = self.analyze(message, AnalysisContext(sender_role=state.role))
         signals = self.cues.read(message)
@@ -197,9 +197,10 @@ class ChatCoach:
             context_chars=memory.context_chars,
         )
 
-    def _stopped_turn(self, screened: SafetyResult, state: ConversationState, memory: ConversationMemory) -> CoachTurn:
+    def _stopped_turn(self, screened: SafetyResult, state: ConversationState, memory: ConversationMemory, message: str = "") -> CoachTurn:
         """A turn the safety screen stopped: its caring message and resources, noted in the state."""
-        stopped = note_safety(state, screened.level, screened.kind, [f"{r.name}: {r.contact}" for r in screened.resources])
+        stopped = note_safety(remember_facts(state, message), screened.level, screened.kind,
+                              [f"{r.name}: {r.contact}" for r in screened.resources])
         if not holds_safety_mode(screened):
             stopped = replace(stopped, safety_mode=state.safety_mode, safety_kind=state.safety_kind,
                               safety_resources=list(state.safety_resources))
@@ -335,16 +336,17 @@ class ChatCoach:
         return EngineInfo(backend=self.llm_name, model=self.llm_model, fallback=fallback, reason=reason)
 
 
-HELD_KINDS = frozenset({"self_harm", "abuse", "coercion", "partner_suicide_threat"})
+HELD_KINDS = frozenset({"self_harm", "abuse", "coercion", "threat", "harm_to_partner", "partner_suicide_threat"})
 
 
 def holds_safety_mode(screened: SafetyResult) -> bool:
     """Whether a stopped turn puts the session in safety mode for good: a disclosure of abuse, threats or
-    self-harm does; a request to control the partner is stopped once; the user's own threat to harm holds
-    when the rules saw it (the model alone misreads fear of being left as a threat)."""
-    if screened.kind in HELD_KINDS:
-        return True
-    return screened.kind in ("threat", "harm_to_partner") and any(e.startswith("rules") for e in screened.engines)
+    self-harm does, when the screen's rules saw it; a request to control the partner is
+    stopped once. (The model engine alone flags ordinary fear of being left as "abuse" or "threat" at the
+    concern level; holding the whole session on that would stop coaching for good on a misreading.)"""
+    if screened.kind not in HELD_KINDS:
+        return False
+    return any(e.startswith("rules") for e in screened.engines)
 
 
 def reply_checksum(text: str) -> int:
