@@ -16,7 +16,7 @@ from app.logging_setup import configure_logging
 from app.settings import Settings, get_settings
 
 app = typer.Typer(help="Softstart: a coach for couples caught in the pursuer-distancer cycle.", no_args_is_help=True, add_completion=False)
-eval_app = typer.Typer(help="Measure the analyzer, the rewriter, the safety screen and /v1/ask.", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure the analyzer, the rewriter, the safety screen, /v1/ask and the chat.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 corpus_app = typer.Typer(help="The labelled corpus the heads are trained on (data/corpus).", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")

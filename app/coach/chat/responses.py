@@ -86,8 +86,11 @@ def revision_turn(message: str, reading: TurnReading, state: ConversationState, 
     text = drafting.revise(previous, reading.kind, facts, style)
     if reading.kind != "revise_shorter":
         text = drafting.through_rewriter(text, rewriter, state.role, drafting.key_words(text, facts.name))
-    if " ".join(text.split()) == " ".join(previous.split()):
-        text = drafting.compose_draft(facts, style + 2)
+    offered = {" ".join(t.split()) for t in state.offered_texts}
+    step = 1
+    while " ".join(text.split()) in offered and step <= 3:
+        text = drafting.compose_draft(facts, style + step)
+        step += 1
     return Response([REVISION_INTROS[reading.kind], f"“{text}”"], offered=text, composition=["revision_intro", "draft"])
 
 
