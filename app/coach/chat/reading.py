@@ -186,7 +186,7 @@ def read_turn(message: str, *, model_intent: str | None = None, model_speaker: s
         return TurnReading(model_intent)
     if _FACT_FIX.search(text):
         return TurnReading("correct_fact")
-    if question and ("!" in question or (sum(c.isupper() for c in question) > 0.6 * sum(c.isalpha() for c in question))):
+    if question and ("!" in question or re.search(r"\?\s*!|!\s*\?", text) or (sum(c.isupper() for c in question) > 0.6 * sum(c.isalpha() for c in question))):
         return TurnReading("share")  # "WHY does he always do this?!" is venting, not a question to look up
     if question:
         return TurnReading(question_form(question), question=question)
