@@ -141,7 +141,7 @@ def test_pursuer_escalating_over_six_turns(chat_client):
     # the partner's likely view is offered, about him, without siding against him
     # (turns the safety screen stopped are not the chat's: the model engine stops some of these ordinary lines)
     assert all("partner_view" in t.composition for t in turns if t.intent == "share"), [t.composition for t in turns]
-    assert all(re.search(r"\b(?:he|him|his)\b", t.reply.text, re.I) for t in turns)
+    assert all(re.search(r"\b(?:he|him|his)\b", t.reply.text, re.I) for t in turns if t.intent == "share")
     for turn in turns:
         assert_fair_to_the_partner(turn.reply.text)
         assert turn.composition[:2] == ["opener", "reflect"], "an opener from the user's words, then the reflection"
