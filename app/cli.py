@@ -16,7 +16,7 @@ from app.logging_setup import configure_logging
 from app.settings import Settings, get_settings
 
 app = typer.Typer(help="Softstart: a coach for couples caught in the pursuer-distancer cycle.", no_args_is_help=True, add_completion=False)
-eval_app = typer.Typer(help="Measure the analyzer, the rewriter, the safety screen and /v1/ask.", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure the analyzer, the rewriter, the safety screen, /v1/ask and the chat.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 corpus_app = typer.Typer(help="The labelled corpus the heads are trained on (data/corpus).", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
@@ -508,6 +508,28 @@ def eval_ask(
 
         raise typer.Exit(tune_command.main(argv))
     raise typer.Exit(evaluate.main(argv))
+
+
+@eval_app.command("chat")
+def eval_chat(
+    conversations: Optional[Path] = typer.Option(None, help="Scripted conversations (JSON Lines); default: tests/data/chat_dev_conversations.jsonl."),
+    errors: int = typer.Option(0, help="List up to N failures per check."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the figures and failures to this file."),
+    transcripts: Optional[Path] = typer.Option(None, help="Write the transcripts (markdown) here."),
+    sample: int = typer.Option(0, help="With --transcripts: only N conversations, chosen at random."),
+    data_dir: Optional[Path] = typer.Option(None, help="Data directory (index, sessions) for this run; default: the settings'."),
+) -> None:
+    """Plays multi-turn conversations through the chat service; prints answered, drafted, remembered, safe, varied."""
+    from app.coach.chat import evaluate
+    from app.services import build_services
+
+    settings = _settings()
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": data_dir})
+    argv = [*(["--conversations", str(conversations)] if conversations else []), "--errors", str(errors),
+            *(["--json", str(json_out)] if json_out else []), *(["--transcripts", str(transcripts)] if transcripts else []),
+            "--sample", str(sample)]
+    raise typer.Exit(evaluate.main(argv, build=lambda: build_services(settings)))
 
 
 def _show_safety(screened, as_json: bool) -> None:

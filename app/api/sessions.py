@@ -91,6 +91,10 @@ class StateOut(BaseModel):
     wants: list[str] = Field(examples=[["connection", "to be heard"]], description="Most recent first.")
     turn: int = Field(examples=[3])
     techniques_offered: list[str] = Field(examples=[["self_check", "time_out"]], description="Technique ids, oldest first.")
+    partner_name: str | None = Field(None, examples=["Dan"], description="The partner's name, once the user has said it.")
+    feelings: list[str] = Field(default_factory=list, examples=[["scared"]], description="The user's own feeling words, most recent first; corrections win.")
+    tried: list[str] = Field(default_factory=list, examples=[["breathing"]], description="What the user already tried.")
+    safety_mode: bool = Field(False, description="Stays on after a disclosure of abuse, threats or self-harm.")
 
 
 class MemoryOut(BaseModel):
@@ -156,9 +160,14 @@ class TurnOut(BaseModel):
     session_id: str
     user_message: MessageOut
     reply: MessageOut
-    intent: Literal["share", "draft", "question", "meta", "safety"] = Field(
-        description="How the coach read the message: sharing, a drafted message, a question, a request about the coach, or stopped by the safety screen."
+    intent: Literal[
+        "share", "draft", "revision", "question", "partner_words", "sent_text", "correction", "off_topic", "meta",
+        "safety", "safety_hold", "check_in",
+    ] = Field(
+        description="How the coach read the message: sharing, a draft or revision request, a question, the partner's words, "
+        "a text already sent, a correction, off-topic, about the coach, stopped by the safety screen, or held in safety mode."
     )
+    offered: str | None = Field(None, description="A text offered to send this turn: a draft, a revision or a reply to the partner.")
     technique: str | None = Field(None, description="The technique offered this turn (id).")
     script: str | None = Field(None, description="A break script the user could say, when the coach suggests a break.")
     composition: list[str] = Field(
@@ -256,6 +265,7 @@ def turn_out(exchange: Exchange) -> TurnOut:
         user_message=message_out(exchange.user_message),
         reply=message_out(exchange.reply),
         intent=turn.intent,
+        offered=turn.offered,
         technique=turn.technique,
         script=turn.script,
         composition=list(turn.composition),
@@ -268,6 +278,10 @@ def turn_out(exchange: Exchange) -> TurnOut:
             wants=list(state.wants),
             turn=state.turn,
             techniques_offered=[entry["id"] for entry in state.techniques],
+            partner_name=state.partner_name,
+            feelings=list(state.feelings),
+            tried=list(state.tried),
+            safety_mode=state.safety_mode,
         ),
         memory=MemoryOut(
             summary=turn.summary, remembered_messages=turn.remembered_messages, context_chars=turn.context_chars

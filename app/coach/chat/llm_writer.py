@@ -48,6 +48,24 @@ def clean_reply(content: object) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
+def turn_plan(given: WriterInput) -> str:
+    """The turn plan as structured context: intent, the facts the user told, the technique, safety mode."""
+    state = given.state
+    facts = {
+        "intent": state.last_intent or "share",
+        "partner_name": state.partner_name,
+        "partner_pronoun": state.partner,
+        "user_feelings_in_their_words": state.feelings[:3],
+        "events_told": [quote_as_data(e) for e in state.events[-3:]],
+        "already_tried": state.tried,
+        "already_suggested": [entry["id"] for entry in state.techniques[-4:]],
+        "technique": given.technique.id if given.technique else None,
+        "safety_mode": state.safety_mode,
+        "partner_gone": state.partner_gone,
+    }
+    return "\n".join(f"- {key}: {value}" for key, value in facts.items() if value not in (None, [], ""))
+
+
 class ChatLLMWriter:
     def __init__(self, *, llm: BaseChatModel, prompts: PromptLibrary, timeout_s: float = 30.0):
         self.llm = llm
@@ -74,6 +92,7 @@ class ChatLLMWriter:
             recent=recent,
             step=step,
             message=quote_as_data(given.message),
+            plan=turn_plan(given),
         )
         return [SystemMessage(content=self.prompts.get(SYSTEM_PROMPT)), HumanMessage(content=user)]
 

@@ -20,7 +20,11 @@ from langchain_core.language_models import BaseChatModel
 
 from app.coach.chat.checks import ReplyChecker
 from app.coach.chat.composer import ComposedReply, Part, ReplyComposer, VariantPicker, partner_words
-from app.coach.chat.intents import Intent, classify, from_model
+from app.coach.chat.facts import remember_facts
+from app.coach.chat.intents import Intent, classify
+from app.coach.chat.reading import read_turn
+from app.coach.chat.router import TurnRouter, apply_corrections
+from app.coach.chat.voice import voice_values
 from app.coach.chat.llm_writer import SYSTEM_PROMPT, USER_PROMPT, ChatLLMError, ChatLLMWriter, WriterInput
 from app.coach.chat.memory import ConversationMemory, summarise
 from app.coach.chat.planner import BLOCK, BREAK_TECHNIQUES, TurnFacts, plan
@@ -85,6 +89,7 @@ class ChatCoach:
         self.cues = cues or CueBook.load()
         self.topic_labels = dict(topic_labels) if topic_labels is not None else _topic_labels_of(rewriter)
         self.composer = ReplyComposer(prompts)
+        self.router = TurnRouter()
         self.writer = ChatLLMWriter(llm=llm, prompts=prompts, timeout_s=llm_timeout_s) if llm is not None else None
         self.checker = ReplyChecker(
             analyze=analyze,
@@ -98,18 +103,27 @@ class ChatCoach:
         ``seed`` (the session id) makes the choice of wording stable per conversation."""
         screened = self.safety.screen(message)
         if screened.blocks_coaching:
-            return self._stopped_turn(screened, state, memory)
+            return self._stopped_turn(screened, state, memory, message)
 
         analysis = self.analyze(message, AnalysisContext(sender_role=state.role))
         signals = self.cues.read(message)
+        model = self.intent_reader.read(message) if self.intent_reader is not None else None
+        reading = read_turn(
+            message,
+            model_intent=model.intent if model is not None else None,
+            model_speaker=model.speaker if model is not None else None,
+            has_draft=bool(state.offered_texts),
+        )
+        new_state = apply_corrections(remember_facts(observe(state, analysis, signals), message), reading)
+        return self.router.route(self, message, reading, signals, analysis, state, new_state, memory, seed, screened)
+
+    def coached(self, message, signals, analysis, state, new_state, memory, seed, screened) -> CoachTurn:
+        """A sharing turn: reflect, name the move, the partner's view, one technique (the original plan)."""
         after_safety_stop = state.last_safety_turn is not None and state.last_safety_turn == state.turn
-        new_state = observe(state, analysis, signals)
         harsh = any(flag.kind in HARSH_FLAGS for flag in analysis.flags)
-        reading = self.intent_reader.read(message) if self.intent_reader is not None else None
-        if reading is not None:
-            intent = from_model(message, reading.intent, reading.speaker)
-        else:
-            intent = classify(message, marks=signals.marks, harsh=harsh)
+        intent = classify(message, marks=signals.marks, harsh=harsh)
+        if intent.kind == "question":
+            intent = Intent("share")
 
         rewrite = self._rewrite(intent.draft, new_state) if intent.kind == "draft" else None
         answer = self._answer(intent.question) if intent.kind == "question" else None
@@ -119,7 +133,7 @@ class ChatCoach:
         technique = self._choose(intent, new_state, signals, analysis, rewrite, rewrite_is_break)
 
         picker = VariantPicker(seed, new_state.turn, new_state.used_variants)
-        voice = partner_words(new_state.partner)
+        voice = voice_values(new_state, partner_words(new_state.partner))
         script, script_pick = None, {}
         if technique is not None and technique.id in BREAK_TECHNIQUES and intent.kind in ("share", "meta"):
             script = self._break_script(message, new_state, analysis)
@@ -183,9 +197,13 @@ class ChatCoach:
             context_chars=memory.context_chars,
         )
 
-    def _stopped_turn(self, screened: SafetyResult, state: ConversationState, memory: ConversationMemory) -> CoachTurn:
+    def _stopped_turn(self, screened: SafetyResult, state: ConversationState, memory: ConversationMemory, message: str = "") -> CoachTurn:
         """A turn the safety screen stopped: its caring message and resources, noted in the state."""
-        stopped = note_safety(state, screened.level, screened.kind)
+        stopped = note_safety(remember_facts(state, message), screened.level, screened.kind,
+                              [f"{r.name}: {r.contact}" for r in screened.resources])
+        if not holds_safety_mode(screened):
+            stopped = replace(stopped, safety_mode=state.safety_mode, safety_kind=state.safety_kind,
+                              safety_resources=list(state.safety_resources))
         log.info("chat turn %d stopped by the safety screen (%s)", stopped.turn, screened.kind or screened.level)
         return CoachTurn(
             reply=screened.message,
@@ -316,6 +334,19 @@ class ChatCoach:
 
     def _engine(self, *, fallback: bool, reason: str | None = None) -> EngineInfo:
         return EngineInfo(backend=self.llm_name, model=self.llm_model, fallback=fallback, reason=reason)
+
+
+HELD_KINDS = frozenset({"self_harm", "abuse", "coercion", "threat", "harm_to_partner", "partner_suicide_threat"})
+
+
+def holds_safety_mode(screened: SafetyResult) -> bool:
+    """Whether a stopped turn puts the session in safety mode for good: a disclosure of abuse, threats or
+    self-harm does, when the screen's rules saw it; a request to control the partner is
+    stopped once. (The model engine alone flags ordinary fear of being left as "abuse" or "threat" at the
+    concern level; holding the whole session on that would stop coaching for good on a misreading.)"""
+    if screened.kind not in HELD_KINDS:
+        return False
+    return any(e.startswith("rules") for e in screened.engines)
 
 
 def reply_checksum(text: str) -> int:

@@ -22,6 +22,7 @@ MAX_TECHNIQUE_LOG = 24
 MAX_SAFETY_EVENTS = 5
 MAX_VARIANT_MEMORY = 3
 MAX_REPLY_MEMORY = 30
+PARTNER_GONE_TURNS = 4
 
 ROLE_LEAD = 1.0  # how far one role's score must lead the other's
 ROLE_MIN_SCORE = 1.5
@@ -58,9 +59,31 @@ class ConversationState:
     last_intent: str | None = None
     last_used: dict[str, int] = field(default_factory=dict)  # part family ("move", ...) -> last turn used
     recent_replies: list[int] = field(default_factory=list)  # checksums of the last replies, to avoid repeats
+    # memory the coach uses (see facts.py): the user's words and corrections win over guesses
+    partner_name: str | None = None
+    feelings: list[str] = field(default_factory=list)  # the user's own feeling words, most recent first
+    events: list[str] = field(default_factory=list)  # what they told happened, oldest first
+    tried: list[str] = field(default_factory=list)  # what they already tried ("breathing", "break", ...)
+    role_fixed: bool = False  # the user told us their role: the cues no longer move it
+    partner_gone_turn: int | None = None  # the turn the user last said the partner left / is not answering
+    affair: bool = False
+    fears_partner: bool = False
+    offered_texts: list[str] = field(default_factory=list)  # drafts and suggested replies offered, oldest first
+    draft_subject: str | None = None  # what the requested text is about, in the user's words (kept for revisions)
+    cited: list[str] = field(default_factory=list)  # articles already linked in an answer
+    said: list[int] = field(default_factory=list)  # checksums of the coach's sentences in this conversation
+    # safety mode: once abuse, threats or self-harm are disclosed it stays on (see safety_mode.py)
+    safety_mode: bool = False
+    safety_kind: str | None = None
+    safety_resources: list[str] = field(default_factory=list)  # "name: contact" lines shown while it holds
     version: int = STATE_VERSION
 
     # ------------------------------------------------------------------ derived
+    @property
+    def partner_gone(self) -> bool:
+        """The partner left or is not answering, told in the last few turns (and not back since)."""
+        return self.partner_gone_turn is not None and self.turn - self.partner_gone_turn < PARTNER_GONE_TURNS
+
     @property
     def escalation_trend(self) -> str:
         history = self.escalation_history
@@ -173,7 +196,7 @@ def observe(state: ConversationState, analysis: Analysis, signals: Signals) -> C
         scores["pursuer"] = round(scores["pursuer"] + 0.5, 3)
     elif analysis.move == "withdraw":
         scores["distancer"] = round(scores["distancer"] + 0.5, 3)
-    role = _role_from(scores, state.role)
+    role = state.role if state.role_fixed else _role_from(scores, state.role)
     evidence = list(state.role_evidence)
     for _, line in _role_evidence(turn, analysis, signals):
         evidence.append(line)
@@ -234,10 +257,16 @@ def observe(state: ConversationState, analysis: Analysis, signals: Signals) -> C
         techniques=list(state.techniques),
         used_variants={k: list(v) for k, v in state.used_variants.items()},
         safety_events=list(state.safety_events),
+        feelings=list(state.feelings),
+        events=list(state.events),
+        tried=list(state.tried),
+        offered_texts=list(state.offered_texts),
+        cited=list(state.cited),
+        said=list(state.said),
     )
 
 
-def note_safety(state: ConversationState, level: str, kind: str | None) -> ConversationState:
+def note_safety(state: ConversationState, level: str, kind: str | None, resources: list[str] | None = None) -> ConversationState:
     """A turn that the safety screen stopped: counted, noted, nothing else learned from it."""
     turn = state.turn + 1
     events = (state.safety_events + [{"turn": turn, "level": level, "kind": kind}])[-MAX_SAFETY_EVENTS:]
@@ -249,6 +278,9 @@ def note_safety(state: ConversationState, level: str, kind: str | None) -> Conve
         techniques=list(state.techniques),
         used_variants={k: list(v) for k, v in state.used_variants.items()},
         last_intent="safety",
+        safety_mode=True,
+        safety_kind=kind or state.safety_kind,
+        safety_resources=list(resources or state.safety_resources),
     )
 
 

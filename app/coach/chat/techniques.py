@@ -65,6 +65,17 @@ CONDITIONS: dict[str, Condition] = {
     "needs_support": lambda m: bool({"lonely", "reassurance"} & m.marks) and m.state.role != "distancer"
     or m.state.turn >= LONG_SESSION_TURNS and m.state.role == "pursuer",
     "pattern_persists": lambda m: "persistent" in m.marks or m.state.turn >= 3 * LONG_SESSION_TURNS,
+    # the moment: is the partner there, was there an affair, is the user in danger, what they already tried
+    "partner_gone": lambda m: m.state.partner_gone,
+    "partner_present": lambda m: not m.state.partner_gone,
+    "affair": lambda m: m.state.affair,
+    "danger": lambda m: m.state.safety_mode or m.state.fears_partner,
+    "angry": lambda m: bool({"angry", "intense"} & m.marks) or m.state.escalation >= ESCALATED,
+    "tried_breathing": lambda m: "breathing" in m.state.tried,
+    "tried_break": lambda m: "break" in m.state.tried,
+    "asks_journal": lambda m: "journal" in m.marks,
+    "anxious_checking": lambda m: "checking" in m.marks or bool({"anxious", "panicking"} & set(m.state.feelings[:2])),
+    "partner_wants_space": lambda m: "partner_pursues" not in m.marks and ("partner_withdraws" in m.marks or m.state.partner_gone),
 }
 
 

@@ -29,7 +29,7 @@ class CoachTurn:
     reply: str
     state: ConversationState  # after this turn
     summary: str  # the running summary after this turn
-    intent: str  # share | draft | question | meta | safety
+    intent: str  # share | question | draft | revision | partner_words | sent_text | correction | off_topic | meta | safety | safety_hold | check_in | clarify
     safety: SafetyResult
     engine: EngineInfo
     analysis: Analysis | None = None  # of the draft on draft turns, else of the message; None when stopped
@@ -41,6 +41,7 @@ class CoachTurn:
     composition: list[str] = field(default_factory=list)  # what the reply does, in order: reflect, move, ...
     remembered_messages: int = 0  # earlier messages the turn drew on verbatim
     context_chars: int = 0  # size of the summary + remembered messages this turn drew on
+    offered: str | None = None  # the text offered to send this turn (a draft, a revision, a reply to the partner)
 
     def meta(self) -> dict[str, Any]:
         """What is stored with the coach's message: what the page shows with it (the suggested message, source
@@ -66,4 +67,5 @@ class CoachTurn:
                 "reason": self.engine.reason,
             },
             "context_chars": self.context_chars,
+            "offered": self.offered,
         }
