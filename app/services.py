@@ -21,6 +21,7 @@ from app.knowledge.lexical import LexicalIndex
 from app.coach import analyzer
 from app.coach.chat.conversation import Conversations
 from app.coach.chat.service import ChatCoach
+from app.coach.message_parser import load_parser
 from app.coach.rewriter import Rewriter
 from app.knowledge.embeddings import MiniLMEmbedder
 from app.knowledge.index import IndexReport, IndexUnavailable, KnowledgeIndex, make_chroma_client
@@ -232,7 +233,9 @@ def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None
         screen=safety.engines, intent=intent_reader.name if intent_reader is not None else "rules",
     )
     rewriter = Rewriter(
-        analyze=detect, embedder=embedder, prompts=prompts, llm=llm, llm_name=llm_name, llm_model=settings.llm.model
+        analyze=detect, embedder=embedder, prompts=prompts, llm=llm, llm_name=llm_name, llm_model=settings.llm.model,
+        parser=load_parser(settings.rewrite.parser), engines=settings.rewrite.engines,
+        speaker=(lambda text: intent_reader.read(text).speaker) if intent_reader is not None else None,
     )
     db_engine = make_engine(settings.resolved_database_url)
     upgrade_database(db_engine)

