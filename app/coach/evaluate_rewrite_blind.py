@@ -9,10 +9,11 @@ prints figures and the worst ten for readability; no row is used to tune anythin
 from __future__ import annotations
 
 import json
+import sys
 import math
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -75,7 +76,9 @@ def run(rows: list[dict], rewrite: Callable[[dict], tuple[str, str, float]], det
         parser: Parser, is_harsh: Callable[[str], bool], fluency: Callable[[str], float] | None) -> tuple[EngineReport, list[tuple[dict, str, Measured]]]:
     results = []
     times = []
-    for row in rows:
+    for number, row in enumerate(rows, 1):
+        if number % 20 == 0:
+            print(f"  .. {engine}: {number}/{len(rows)}", file=sys.stderr, flush=True)
         text, kind, ms = rewrite(row)
         times.append(ms)
         results.append((row, text, kind, measure(row, text, kind, parser=parser, is_harsh=is_harsh, fluency=fluency)))
@@ -118,7 +121,7 @@ def print_report(report: EngineReport, out=print) -> None:
         out(f"    {score:6.2f}  {text[:160]}")
 
 
-def main(blind: Path, engines: list[str], examples: int = 0, seed: int = 13) -> list[EngineReport]:
+def main(blind: Path, engines: list[str], examples: int = 0, seed: int = 13, fluent: bool = True) -> list[EngineReport]:
     from app.coach import analyzer
     from app.coach.message_parser import load_parser
     from app.coach.rewriter import Rewriter
@@ -141,7 +144,7 @@ def main(blind: Path, engines: list[str], examples: int = 0, seed: int = 13) -> 
                         speaker=(lambda t: intent.read(t).speaker) if intent else None)
     rows = load_rows(blind)
     is_harsh = lambda text: reader.read(text).is_harsh  # noqa: E731
-    fluency = fluency_scorer()
+    fluency = fluency_scorer() if fluent else None
 
     start = time.perf_counter()
     for row in rows:
@@ -181,8 +184,18 @@ def main(blind: Path, engines: list[str], examples: int = 0, seed: int = 13) -> 
             print("== model: the trained writer (app.writer) is not installed on this branch; skipped")
             continue
         report, results = run(rows, timed(fns[name]), detect_ms, engine=name, parser=parser, is_harsh=is_harsh, fluency=fluency)
-        if name != "before":
-            report = _minus_detection(report, detect_ms)
+        if name == "composer":  # the composer's own time: parse + compose, without detection or checks
+            start = time.perf_counter()
+            for row in rows:
+                rewriter.source.compose(row["message"], mode="softstart")
+            report = replace(report, compose_ms=(time.perf_counter() - start) * 1000 / len(rows))
+        elif name == "before":  # the old composer's own time: candidates + their checks, without detection
+            analyses = [detect(row["message"], AnalysisContext()) for row in rows]
+            start = time.perf_counter()
+            for analysis in analyses:
+                if analysis.needs_rewrite:
+                    rewriter.compose(analysis)
+            report = replace(report, compose_ms=(time.perf_counter() - start) * 1000 / len(rows))
         print_report(report)
         reports.append(report)
         kept[name] = results

@@ -63,7 +63,7 @@ _HARSH_MARK = re.compile(r"[!?]{2,}|\b(?:never|always|every time|again|seriously
 _REQUEST_START = re.compile(
     r"^\W*(?:(?:and|so|but|just|pls|please|now)\W+)*(?:please\s+|can you|could you|would you|will you|can we|could we|"
     r"i need you to|i want you to|i'd like you to|i would like you to|you need to|you have to|you should|you gotta|"
-    r"you better|next time|let'?s|how about|maybe you could|it would help if you|"
+    r"you better|next time|let'?s|how about|maybe you could|it would help if you|do not|don't|stop|quit|"
     r"how many times do i have to (?:ask|tell) you to|why can'?t you (?:just )?)",
     re.IGNORECASE,
 )
@@ -249,7 +249,7 @@ class MessageReader:
     def read(self, message: str, *, flagged: list[tuple[int, int]] | None = None) -> MessageParts:
         text = normalise(message)
         parsed = self.parser.parse(text)
-        sentences = [self._sentence(s) for s in parsed.sentence_texts()]
+        sentences = [self._sentence(c) for s in parsed.sentence_texts() for c in clauses(s)]
         feelings = []
         for m in _OWN_FEELING.finditer(text):
             word = _FEELING_MAP.get(m.group(1).lower(), m.group(1).lower())
@@ -290,6 +290,17 @@ class MessageReader:
             return Sentence(text, "gentle")
         clean = soften_clause(stripped)
         return Sentence(text, "observation" if _has_content(clean) else "attack", clean=clean)
+
+
+_CLAUSE_CUT = re.compile(r"(?i),?\s+but\s+|,\s+(?=(?:and\s+)?(?:do not|don't|stop|quit|please|why|how come|you\s+(?:never|always|can't|didn't|don't|won't)|wish you)\b)")
+
+
+def clauses(sentence: str) -> list[str]:
+    """A sentence cut where a gentle half meets a harsh one ("thanks for X, but why Y")."""
+    pieces = [p.strip(" ,") for p in _CLAUSE_CUT.split(sentence) if p and p.strip(" ,")]
+    if len(pieces) > 1 and any(_POSITIVE.search(p) for p in pieces):
+        return pieces
+    return [sentence]
 
 
 def _has_content(clean: str) -> bool:

@@ -25,7 +25,7 @@ from app.coach.rewrite_checks import (
 )
 from app.coach.message_parser import Parser, load_parser
 from app.coach.message_parts import MessageReader
-from app.coach.partner_words import SpeakerFn, partner_words_in
+from app.coach.partner_words import SpeakerFn, partner_words_in, quoted_partner_words
 from app.coach.rewrite_composer import ComposedRewrite, RewriteComposer, sentences, split_request
 from app.coach.rewrite_drafter import DraftError, LLMDrafter
 from app.coach.rewrite_explain import explain
@@ -42,11 +42,11 @@ RewriteMode = Literal["softstart", "defensive", "break", "reply"]
 
 
 class WriterEngine(Protocol):
-    """A trained writer (``app.writer``): a rewrite of ``message`` in ``mode``, or None."""
+    """A trained writer (``app.writer.engine.TrainedWriter``): text that passed its own gate, or None."""
 
-    name: str
+    def rewrite(self, message: str, kind: str = "softstart") -> str | None: ...
 
-    def write(self, message: str, *, mode: str, partner_message: str | None = None) -> str | None: ...
+    def reply(self, partner_message: str) -> str | None: ...
 
 
 class Rewriter:
@@ -116,21 +116,30 @@ class Rewriter:
         analysis = self.analyze(message, AnalysisContext(partner_message=partner_message, sender_role=sender_role))
         if not analysis.language_supported:
             return self._unchanged(analysis, "rewrite_note_language")
-        partner = partner_words_in(message, self.speaker)
+        partner, own = self.partner_words(message, partner_message)
         if partner is None and not analysis.needs_rewrite:
             # no false approval: "already reads well" only when the model is confident the message is gentle
             return self._unchanged(analysis, "rewrite_note_unchanged" if analysis.confidently_gentle else "rewrite_note_nothing_flagged")
-        if partner is None and partner_message:
-            partner = partner_message
-            own: str | None = message
-        else:
-            own = None
         mode = self.mode(analysis, partner)
-        composed = self.source.compose(own or message if partner is None else (own or partner), mode=mode, role=sender_role,
+        composed = self.source.compose(own if partner is not None and own else message, mode=mode, role=sender_role,
                                        partner_words=partner, flooded=analysis.flooded)
         if composed.text is None:
             return self._unclear(analysis, composed)
         return self._choose(analysis, composed, mode, partner)
+
+    def partner_words(self, message: str, partner_message: str | None) -> tuple[str | None, str | None]:
+        """(the partner's words to answer, the sender's own words beside them), or (None, None) for a rewrite.
+
+        Quoted partner words in the message come first; then ``partner_message`` when the message is harsh or
+        asks how to answer; then the speaker head's ``partner_words``.
+        """
+        quoted = quoted_partner_words(message)
+        if quoted:
+            return quoted, None
+        if partner_message and partner_message.strip():
+            return partner_message, message
+        found = partner_words_in(message, self.speaker)
+        return (found, None) if found else (None, None)
 
     def mode(self, analysis: Analysis, partner: str | None) -> RewriteMode:
         """reply (the partner's words), break (withdrawing), defensive (defending) or softstart."""
@@ -153,13 +162,13 @@ class Rewriter:
                 case "model":
                     if self.writer is None:
                         continue
-                    text = self.writer.write(analysis.message, mode=mode, partner_message=partner)
+                    text = self.writer.reply(partner) if mode == "reply" and partner else self.writer.rewrite(analysis.message, composed.kind)
                     if not text:
                         reasons.append("the trained writer gave no text")
                         continue
                     check = self.checker.check(check_against, text, reference=composed.text)
                     if check.passed:
-                        return self._built(analysis, composed, text, check, backend="model", model=self.writer.name)
+                        return self._built(analysis, composed, text, check, backend="model", model=getattr(self.writer, "name", "trained-writer"))
                     reasons.append("the trained writer's text failed the checks: " + "; ".join(check.reasons))
                 case "llm":
                     if self.drafter is None:

@@ -89,11 +89,14 @@ class SourceComposer:
         message = parts.message
         ownership = pick(self.p["ownership"], message, "own")
         disputed = [s.clean for s in parts.of("denial") if s.clean]
+        disputed += [_own_it(s.clean) for s in parts.of("observation") if s.clean and not re.match(r"(?i)^you\b", s.clean)]
+        disputed += [_blame_each_other(s.clean) for s in parts.of("request") if re.match(r"(?i)^(?:blame|judge|lecture|yell at) me\b", s.clean)]
         disputed_text = "".join(_cap(d) + ". " for d in disputed[:2])
         feeling = parts.feelings[0] if parts.feelings else pick(self.p["defensive_feelings"], message, "dfeel")
         topic = parts.topic or "this"
-        if parts.request:
-            request = self._ask(parts.request, message)
+        own_ask = parts.request if parts.request and not re.match(r"(?i)^(?:blame|judge|lecture|yell at|stop|quit|don't|do not) ", parts.request) else None
+        if own_ask:
+            request = self._ask(own_ask, message)
         else:
             request = _fill(pick(self.p["request_sort"], message, "sort"), topic=topic)
         feeling_sentence = "" if disputed and parts.feelings == [] and False else _fill(self.p["defensive_feeling"], feeling=feeling)
@@ -132,7 +135,7 @@ class SourceComposer:
         topic = pparts.topic or "this"
         partner_feeling = self.feeling(pparts) if pparts.feelings else _partner_feeling(pparts, self)
         own_text = self.p["reply_own_default"]
-        if own:
+        if own and not re.search(r"(?i)\b(?:what|how) (?:do|should|can) I (?:say|reply|respond)\b", own):
             oparts = self.reader.read(own)
             if oparts.feelings or oparts.request:
                 own_feeling = oparts.feelings[0] if oparts.feelings else None
@@ -184,7 +187,7 @@ class SourceComposer:
             return f"Could we find another way to handle {_gerund_object(rest)}?"
         if re.match(r"(?i)^(?:don't|do not)\s+", clause):
             rest = re.sub(r"(?i)^(?:don't|do not)\s+", "", clause)
-            return f"Could we agree on a different way than to {rest}?"
+            return f"Could we work out a way so you don't {rest}?"
         return _fill(pick(self.p["request_you"], message, "ask"), ask=clause)
 
     def _alternatives(self, parts: MessageParts, text: str, feeling: str, topic: str, request: str, core: str,
@@ -200,6 +203,15 @@ class SourceComposer:
             minutes = 30
             alts.append(Alternative("break", _tidy(_fill(a["break_pursuer"], feeling="worked up", topic=topic, minutes=minutes))))
         return _distinct(alts, text)
+
+
+def _own_it(clause: str) -> str:
+    return clause
+
+
+def _blame_each_other(clause: str) -> str:
+    """ "blame me for the flat being a mess" -> "I don't want us to blame each other for the flat being a mess"."""
+    return re.sub(r"(?i)^(blame|judge|lecture|yell at) me\b", lambda m: f"I don't want us to {m.group(1).lower()} each other", clause)
 
 
 def _partner_feeling(parts: MessageParts, composer: SourceComposer) -> str:
