@@ -94,6 +94,9 @@ _COUNTER = re.compile(
     r"you're one to talk|look who's talking|so do you|neither do you|you're not perfect|excuse me for)\b",
     re.IGNORECASE,
 )
+_INJECTION = re.compile(
+    r"\b(?:ignore (?:all |the |your )?(?:previous|prior|above) |instructions?\b|system prompt|jailbreak|pretend you|"
+    r"you are now|act as (?:a|an)\b|write (?:a|me a) (?:poem|story|song|essay))", re.IGNORECASE)
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]+")
 _IRREGULAR = {
     "tell": "told", "go": "went", "say": "said", "leave": "left", "forget": "forgot", "buy": "bought", "take": "took",
@@ -262,6 +265,8 @@ class MessageReader:
 
     def _sentence(self, text: str) -> Sentence:
         stripped = text.strip()
+        if _INJECTION.search(stripped):  # instructions to a machine are text to leave out, never to follow
+            return Sentence(text, "attack")
         feeling = _OWN_FEELING.search(stripped)
         if _COUNTER.search(stripped):
             rest = _COUNTER.sub(" ", stripped)

@@ -125,8 +125,8 @@ class SourceComposer:
             Alternative("brief", _tidy(f"I need a {minutes}-minute break. I'll come find you in {minutes} minutes so we can finish talking about {topic}.")),
             Alternative("warm", _tidy(f"I care about you and about {topic}, and I don't want to say something I regret. "
                                       f"Can I take {minutes} minutes to calm down? I'll come back to you in {minutes} minutes.")),
-            Alternative("name_the_pattern", _tidy(f"I think I'm shutting down, like I do when we fight, and I don't want to leave you hanging. "
-                                                  f"I need a {minutes}-minute break, then I'll come find you so we can talk about {topic}.")),
+            Alternative("name_the_pattern", _tidy(f"I think we're in our usual pattern, where I shut down when we fight, and I don't want to leave you hanging. "
+                                                  f"I need a {minutes}-minute break, then I'll come find you in {minutes} minutes so we can talk about {topic}.")),
         ]
         return Composition("break", text, _distinct(alts, text), feeling, topic)
 
@@ -172,7 +172,7 @@ class SourceComposer:
             return self._ask(parts.request, message)
         for s in observations:  # "you didn't text me back" -> "Could you text me back?"
             m = re.match(r"(?i)^you (?:didn't|don't|do not|did not|won't|can't|haven't) (?:even )?(.+)$", s.clean)
-            if m and len(m.group(1).split()) >= 1 and not re.match(r"(?i)(?:care|love|listen|think|know|get it|understand|want)\b", m.group(1)):
+            if m and len(m.group(1).split()) >= 1 and not re.match(r"(?i)(?:care|love|think|know|get it|understand|want)\b", m.group(1)):
                 return _fill(pick(self.p["request_you"], message, "ask"), ask=m.group(1))
         if parts.topic:
             return _fill(pick(self.p["request_talk"], message, "talk"), topic=parts.topic)

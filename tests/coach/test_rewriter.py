@@ -107,7 +107,7 @@ def test_withdrawal_becomes_break_script_with_twenty_minutes_and_a_return(rewrit
     assert break_problems(text) == []
     minutes = [int(m) for m in re.findall(r"(\d+)[- ]minute", text)]
     assert minutes and min(minutes) >= 20
-    assert re.search(r"overwhelmed|flooded", text)
+    assert re.search(r"worked up|flooded|wound up|tense", text)  # the sender's state, named without blame
     assert re.search(r"come (back|find you)|find you", text)
     assert "whatever" not in text.lower()
     assert result.check.passed, result.check.reasons
@@ -132,7 +132,8 @@ def test_flooded_pursuer_is_offered_a_break(embedder, prompts):
         return replace(analyze(message, context), flooded=True)
 
     result = Rewriter(analyze=flooded_analyze, embedder=embedder, prompts=prompts).rewrite(TEXTING)
-    assert re.search(r"\bI( feel|'ve been feeling|'m feeling| get) overwhelmed\b", result.rewrite)
+    assert has_first_person_feeling(result.rewrite)
+    assert "overwhelmed" not in result.rewrite  # the feeling the message implies, not a stock one
     offer = next(alt.text for alt in result.alternatives if alt.tone == "break")
     assert break_problems(offer) == []
 
