@@ -46,7 +46,7 @@ _ATTACK = re.compile(
     r"(?:lazy|selfish|useless|pathetic|ridiculous|childish|impossible|unbelievable|idiot|jerk|joke|child|baby|liar|"
     r"nightmare|clueless|hopeless|crazy|insane|paranoid|dramatic|mean|cold|heartless|mess|disaster)|"
     r"i can'?t believe you|un-?real|classic|of course|figures|sure|ok(?:ay)?|fine|k|lol|smh|real mature|"
-    r"must be nice|good for you|thanks a lot|thanks for nothing|how (?:could|can|dare) you|"
+    r"must be nice|good for you|real classy|classy|very mature|so mature|thanks a lot|thanks for nothing|how (?:could|can|dare) you|"
     r"is it (?:really )?that hard|how hard is it|you never learn|you(?:'re| are) unbelievable|un ?believable)\b",
     re.IGNORECASE,
 )
@@ -154,6 +154,7 @@ class MessageParts:
 # --------------------------------------------------------------------------- reading
 def normalise(text: str) -> str:
     text = _EMOJI.sub(" ", text)
+    text = re.sub(r"(?<![A-Za-z])['‘](\w+)['’](?![A-Za-z])", r"\1", text)  # sarcasm quotes around one word
     text = text.replace("’", "'").replace("“", '"').replace("”", '"')
     words = re.split(r"(\s+)", text)
     out = []
@@ -300,6 +301,19 @@ class MessageReader:
 _CLAUSE_CUT = re.compile(r"(?i),?\s+but\s+|,\s+(?=(?:and\s+)?(?:do not|don't|stop|quit|please|why|how come|you\s+(?:never|always|can't|didn't|don't|won't)|wish you)\b)")
 
 
+def sounds_harsh(parts: "MessageParts") -> bool:
+    """A harsh marker the sender's words carry (absolutes, swearing, sarcasm, a jab, counter-blame, shouting)."""
+    if any(s.part == "attack" for s in parts.sentences):
+        return True
+    raw = parts.message
+    return bool(_HARSH_MARK.search(raw) or _COUNTER.search(raw) or re.search(r"\b[A-Z]{3,}\b", raw)
+                or re.search(r"(?<![A-Za-z])['‘]\w+['’](?![A-Za-z])", raw))
+
+
+def has_denial(parts: "MessageParts") -> bool:
+    return any(s.part == "denial" for s in parts.sentences)
+
+
 def clauses(sentence: str) -> list[str]:
     """A sentence cut where a gentle half meets a harsh one ("thanks for X, but why Y")."""
     pieces = [p.strip(" ,") for p in _CLAUSE_CUT.split(sentence) if p and p.strip(" ,")]
@@ -349,7 +363,7 @@ _GENERIC_NOUNS = {
     "fight", "argument", "minute", "minutes", "second", "day", "one", "idea", "god", "hell", "fault", "life", "bit",
     "kind", "sort", "reason", "attitude", "tone", "nothing", "something", "anything", "everything", "sense", "guy",
     "joke", "idiot", "jerk", "mess", "drama", "crap", "shit", "bs", "nonsense", "question", "answer", "word", "words",
-    "mood", "face", "mouth", "head", "mind", "night", "week", "today", "tonight", "tomorrow", "yesterday", "morning",
+    "mood", "face", "mouth", "head", "mind", "night", "front", "back", "side", "top", "bottom", "rest", "end", "week", "today", "tonight", "tomorrow", "yesterday", "morning",
 }
 
 

@@ -60,8 +60,13 @@ def content_lemmas(parser: Parser, text: str) -> list[str]:
 
 
 def kept(parser: Parser, phrase: str, output_lemmas: set[str]) -> bool:
-    words = content_lemmas(parser, phrase) or [w.lower() for w in re.findall(r"\w+", phrase)]
-    return all(w in output_lemmas for w in words)
+    """Every content word of ``phrase`` is in the output, by lemma or as written."""
+    tokens = [t for t in parser.parse(phrase).tokens
+              if t.pos not in ("PUNCT", "DET", "PRON", "ADP", "CCONJ", "SCONJ", "AUX", "PART") and t.lemma.lower() not in STOP
+              and re.search(r"\w", t.text)]
+    if not tokens:
+        return all(w.lower() in output_lemmas for w in re.findall(r"\w+", phrase))
+    return all(t.lemma.lower() in output_lemmas or t.text.lower() in output_lemmas for t in tokens)
 
 
 def invented(parser: Parser, source: str, output: str) -> list[str]:

@@ -24,7 +24,7 @@ from app.coach.rewrite_checks import (
     wants_break,
 )
 from app.coach.message_parser import Parser, load_parser
-from app.coach.message_parts import MessageReader
+from app.coach.message_parts import MessageReader, has_denial, sounds_harsh
 from app.coach.partner_words import SpeakerFn, partner_words_in, quoted_partner_words
 from app.coach.rewrite_composer import ComposedRewrite, RewriteComposer, sentences, split_request
 from app.coach.rewrite_drafter import DraftError, LLMDrafter
@@ -117,11 +117,19 @@ class Rewriter:
         if not analysis.language_supported:
             return self._unchanged(analysis, "rewrite_note_language")
         partner, own = self.partner_words(message, partner_message)
+        if partner is None and not analysis.needs_rewrite and not analysis.confidently_gentle:
+            # the detector found nothing, but is not sure it is gentle: the sender's own harsh markers decide
+            parts = self.source.reader.read(message)
+            if sounds_harsh(parts):
+                return self._from_composer(analysis, "defensive" if has_denial(parts) else "softstart", None, None, sender_role)
         if partner is None and not analysis.needs_rewrite:
             # no false approval: "already reads well" only when the model is confident the message is gentle
             return self._unchanged(analysis, "rewrite_note_unchanged" if analysis.confidently_gentle else "rewrite_note_nothing_flagged")
-        mode = self.mode(analysis, partner)
-        composed = self.source.compose(own if partner is not None and own else message, mode=mode, role=sender_role,
+        return self._from_composer(analysis, self.mode(analysis, partner), partner, own, sender_role)
+
+    def _from_composer(self, analysis: Analysis, mode: RewriteMode, partner: str | None, own: str | None, role: str) -> RewriteResult:
+        message = analysis.message
+        composed = self.source.compose(own if partner is not None and own else message, mode=mode, role=role,
                                        partner_words=partner, flooded=analysis.flooded)
         if composed.text is None:
             return self._unclear(analysis, composed)
@@ -146,9 +154,10 @@ class Rewriter:
         if partner is not None:
             return "reply"
         kinds = {flag.kind for flag in analysis.flags}
-        if wants_break(analysis):
+        denies = has_denial(self.source.reader.read(analysis.message))
+        if wants_break(analysis) and not (denies and not kinds & {"stonewalling", "flooding"}):
             return "break"
-        if analysis.move == "defend" or "defensiveness" in kinds:
+        if analysis.move == "defend" or ("defensiveness" in kinds and analysis.move != "pursue") or (denies and analysis.move != "pursue"):
             return "defensive"
         return "softstart"
 

@@ -90,7 +90,7 @@ class SourceComposer:
         ownership = pick(self.p["ownership"], message, "own")
         disputed = [s.clean for s in parts.of("denial") if s.clean]
         disputed += [_own_it(s.clean) for s in parts.of("observation") if s.clean and not re.match(r"(?i)^you\b", s.clean)]
-        disputed += [_blame_each_other(s.clean) for s in parts.of("request") if re.match(r"(?i)^(?:blame|judge|lecture|yell at) me\b", s.clean)]
+        disputed += [_blame_each_other(s.clean) for s in parts.of("request") if re.match(r"(?i)^(?:don't |do not )?(?:blame|judge|lecture|yell at) me\b", s.clean)]
         disputed_text = "".join(_cap(d) + ". " for d in disputed[:2])
         feeling = parts.feelings[0] if parts.feelings else pick(self.p["defensive_feelings"], message, "dfeel")
         topic = parts.topic or "this"
@@ -114,7 +114,8 @@ class SourceComposer:
         feeling = parts.feelings[0] if parts.feelings and parts.feelings[0] not in ("angry", "really angry") else pick(self.p["break_feelings"], message, "bfeel")
         topic = parts.topic or self.p["break_topic_fallback"]
         minutes = max(20, int(pick(self.p["break_minutes"], message, "min")))
-        when = _STATED_RETURN.search(normalise(message))
+        when = next((m for m in _STATED_RETURN.finditer(normalise(message))
+                     if re.search(r"(?i)\b(?:talk|discuss|deal|later|come back|get back|pick (?:this|it) up)\b", normalise(message))), None)
         if when:
             template = pick(self.p["break_own_time"], message, "bown")
             text = _fill(template, feeling=feeling, topic=topic, when=when.group(0))
@@ -211,6 +212,7 @@ def _own_it(clause: str) -> str:
 
 def _blame_each_other(clause: str) -> str:
     """ "blame me for the flat being a mess" -> "I don't want us to blame each other for the flat being a mess"."""
+    clause = re.sub(r"(?i)^(?:don't|do not)\s+", "", clause)
     return re.sub(r"(?i)^(blame|judge|lecture|yell at) me\b", lambda m: f"I don't want us to {m.group(1).lower()} each other", clause)
 
 
