@@ -169,8 +169,11 @@ def main(blind: Path, engines: list[str], examples: int = 0, seed: int = 13, flu
         result = rewriter.rewrite(row["message"], partner_message=row.get("partner_message") or None)
         return result.rewrite, result.kind
 
+    wrote = None
+
     def model(row):
-        wrote = Rewriter(analyze=detect, embedder=embedder, prompts=prompts, parser=parser, engines=["model", "composer"],
+        nonlocal wrote
+        wrote = wrote or Rewriter(analyze=detect, embedder=embedder, prompts=prompts, parser=parser, engines=["model", "composer"],
                          writer=writer, speaker=rewriter.speaker)
         result = wrote.rewrite(row["message"], partner_message=row.get("partner_message") or None)
         return result.rewrite, result.kind
@@ -196,6 +199,8 @@ def main(blind: Path, engines: list[str], examples: int = 0, seed: int = 13, flu
                 if analysis.needs_rewrite:
                     rewriter.compose(analysis)
             report = replace(report, compose_ms=(time.perf_counter() - start) * 1000 / len(rows))
+        else:  # the trained writer: rewrite time less one detection
+            report = _minus_detection(report, detect_ms)
         print_report(report)
         reports.append(report)
         kept[name] = results
@@ -219,10 +224,13 @@ def _minus_detection(report: EngineReport, detect_ms: float) -> EngineReport:
 def _writer():
     """The trained writer engine, when ``app.writer`` is on this branch and its adapter is present."""
     try:
-        from app.writer import load_writer  # type: ignore[attr-defined]
+        from app.writer.engine import TrainedWriter
     except ImportError:
         return None
-    try:
-        return load_writer()
-    except Exception:  # noqa: BLE001
+    from app.settings import get_settings
+
+    writer = TrainedWriter(get_settings())
+    if not writer.available:
+        print(f"== model: the trained writer is unavailable: {writer.unavailable}")
         return None
+    return writer
