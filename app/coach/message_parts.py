@@ -247,10 +247,22 @@ def question_to_statement(text: str) -> str:
 class MessageReader:
     """Splits a message into the parts of a soft start-up; ``parser`` supplies sentences and nouns."""
 
-    def __init__(self, parser: Parser):
+    def __init__(self, parser: Parser, cache_size: int = 256):
         self.parser = parser
+        self.cache_size = cache_size
+        self._cache: dict[str, MessageParts] = {}
 
-    def read(self, message: str, *, flagged: list[tuple[int, int]] | None = None) -> MessageParts:
+    def read(self, message: str) -> MessageParts:
+        """The parts of ``message`` (the last few are kept: one request reads its message more than once)."""
+        found = self._cache.get(message)
+        if found is None:
+            found = self._read(message)
+            if len(self._cache) >= self.cache_size:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[message] = found
+        return found
+
+    def _read(self, message: str) -> MessageParts:
         text = normalise(message)
         parsed = self.parser.parse(text)
         sentences = [self._sentence(c) for s in parsed.sentence_texts() for c in clauses(s)]
