@@ -29,14 +29,14 @@ _DROP_WORDS = {
     "fucking", "fuckin", "freaking", "frickin", "bloody", "damn", "damned", "goddamn", "effing", "stupid", "stinking",
     "lazy", "selfish", "useless", "pathetic", "ridiculous", "childish", "inconsiderate", "idiotic", "thoughtless",
     "typical", "precious", "oh", "wow", "omg", "ugh", "lol", "lmao", "smh", "fyi", "soooo", "sooo", "like",
-    "just", "really", "actually", "whatsoever", "once", "ffs",
+    "just", "really", "actually", "whatsoever", "once", "ffs", "bro", "dude", "imagine", "lmfao", "jeez", "geez",
 }
 _DROP_PHRASES = re.compile(
     r"\b(?:all the time|every (?:single )?time|every single day|every day|as usual|yet again|once again|the hell|"
     r"the fuck|for once|for god'?s sake|for crying out loud|of course|as always|like always|"
     r"thanks for nothing|thanks a lot|great job|good job|well done|nice going|real mature|how nice|cool|"
     r"no big deal i guess|i guess|whatever|apparently|how hard is it to|how hard can it be to|"
-    r"(?:like )?(?:\d+|a million|a hundred|ten|six|five) times|fine then|thanks so much)\b",
+    r"(?:like )?(?:\d+|a million|a hundred|ten|six|five) times|fine then|thanks so much|for the record|remember when|though)\b",
     re.IGNORECASE,
 )
 _ATTACK = re.compile(
@@ -45,7 +45,7 @@ _ATTACK = re.compile(
     r"(?:do|did) you (?:even|ever) (?:care|think|listen)|who does that|what kind of|you(?:'re| are) (?:so |such an? |a |an |being )?"
     r"(?:lazy|selfish|useless|pathetic|ridiculous|childish|impossible|unbelievable|idiot|jerk|joke|child|baby|liar|"
     r"nightmare|clueless|hopeless|crazy|insane|paranoid|dramatic|mean|cold|heartless|mess|disaster)|"
-    r"i can'?t believe you|un-?real|classic|of course|figures|sure|ok(?:ay)?|fine|k|lol|smh|real mature|"
+    r"i can'?t believe you|un-?real|it'?s like you (?:don'?t|do not) care|you (?:don'?t|do not) care|classic|of course|figures|sure|ok(?:ay)?|fine|k|lol|smh|real mature|"
     r"must be nice|good for you|real classy|classy|very mature|so mature|thanks a lot|thanks for nothing|how (?:could|can|dare) you|"
     r"is it (?:really )?that hard|how hard is it|you never learn|you(?:'re| are) unbelievable|un ?believable)\b",
     re.IGNORECASE,
@@ -54,7 +54,8 @@ _POSITIVE = re.compile(
     r"\b(?:thank(?:s| you)|love you|appreciate|grateful|glad|I know you(?:'re| are)? (?:tired|busy|trying|stressed)|"
     r"I know (?:it|work|things)|I get (?:it|that)|I understand|proud of|I miss you|it was (?:nice|lovely|great)|"
     r"you(?:'re| are| were) (?:great|amazing|wonderful|sweet|kind|lovely) (?:with|to|at|about)|meant a lot|"
-    r"I had (?:a )?(?:great|lovely|nice|good) time)\b",
+    r"I had (?:a )?(?:great|lovely|nice|good) time|I (?:really )?lov(?:e|ed) (?:the|our|your|that|how|it)|congrat\w*|"
+    r"(?:was|were|is) (?:so |really )?(?:nice|sweet|lovely|great|amazing|wonderful|thoughtful)|it meant a lot|means a lot)\b",
     re.IGNORECASE,
 )
 _HARSH_MARK = re.compile(r"[!?]{2,}|\b(?:never|always|every time|again|seriously|what is wrong|whatever|ridiculous|"
@@ -84,7 +85,7 @@ _OWN_FEELING = re.compile(
     re.IGNORECASE,
 )
 _DENIAL = re.compile(
-    r"\b(?:I (?:didn't|did not|never|wasn't|was not|don't|do not|haven't|have not|am not|'m not|can't)|"
+    r"\b(?:I (?:didn't|did not|never|wasn't|was not|don't|do not|haven't|have not|am not|'m not|can't(?! believe))|"
     r"I'm not|that's not (?:true|what)|not true|it wasn't me|I did (?:\w+ )?it|I already|I was (?:at|with|busy|working)|"
     r"you never told me|you didn't tell me|nobody told me|no one told me)\b",
     re.IGNORECASE,
@@ -156,6 +157,7 @@ def normalise(text: str) -> str:
     text = _EMOJI.sub(" ", text)
     text = re.sub(r"(?<![A-Za-z])['‘](\w+)['’](?![A-Za-z])", r"\1", text)  # sarcasm quotes around one word
     text = text.replace("’", "'").replace("“", '"').replace("”", '"')
+    text = re.sub(r"(?i)\bur (\w+ing)\b", r"you're \1", text)
     words = re.split(r"(\s+)", text)
     out = []
     for w in words:
@@ -163,7 +165,6 @@ def normalise(text: str) -> str:
         repl = _TEXTSPEAK.get(core.lower()) if core else None
         out.append(w.replace(core, repl, 1) if repl else w)
     text = "".join(out)
-    text = re.sub(r"(?i)\byour (\w+ing)\b", r"you're \1", text)
     letters = [c for c in text if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) / len(letters) > 0.6:
         text = text.lower()
@@ -235,6 +236,9 @@ def question_to_statement(text: str) -> str:
     if m:
         rest = m.group(2).split(" ", 1)
         return f"{m.group(2)}" if len(rest) < 2 else f"{rest[0]} {m.group(1).lower()} {rest[1]}"
+    m = re.match(r"(?i)^why\s+do\s+I\s+(?:always\s+)?have\s+to\s+(.*)$", t)
+    if m:
+        return f"I have to {m.group(1)}"
     m = re.match(r"(?i)^where\s+(were|are)\s+you\s*(.*)$", t)
     if m:
         return f"I didn't know where you {m.group(1).lower()} {m.group(2)}".strip()
@@ -274,6 +278,8 @@ class MessageReader:
         nouns = noun_phrases(parsed)
         gentle = " ".join(s.text for s in sentences if s.part == "gentle").lower()
         focus = [n for n in nouns if n.lower() not in gentle] or nouns
+        owned = [n for n in focus if re.match(r"(?i)^(?:the|your|my|our|his|her|their)\s", n) or "'s " in n or "' " in n]
+        focus = owned or []
         return MessageParts(message, sentences, feelings, topic=focus[0] if focus else None, nouns=nouns)
 
     def _sentence(self, text: str) -> Sentence:
@@ -286,7 +292,7 @@ class MessageReader:
             return Sentence(text, "attack", clean=soften_clause(rest))
         if _ATTACK.match(stripped) and len(re.findall(r"\w+", soften_clause(_ATTACK.sub(" ", stripped)))) < 3:
             return Sentence(text, "attack")
-        if _POSITIVE.search(stripped) and not _HARSH_MARK.search(stripped):
+        if _POSITIVE.search(stripped) and not _HARSH_MARK.search(re.sub(r"[!?]+", ".", stripped)):
             return Sentence(text, "gentle")
         if _REQUEST_START.match(stripped):
             ask = request_clause(stripped)
@@ -304,8 +310,6 @@ class MessageReader:
             statement = question_to_statement(stripped)
             clean = soften_clause(statement) if statement else ""
             return Sentence(text, "observation" if _has_content(clean) else "attack", clean=clean)
-        if not _HARSH_MARK.search(stripped) and not _ATTACK.search(stripped) and re.match(r"(?i)^(?:I|we|my|our)\b", stripped):
-            return Sentence(text, "gentle")
         clean = soften_clause(stripped)
         return Sentence(text, "observation" if _has_content(clean) else "attack", clean=clean)
 

@@ -66,7 +66,7 @@ class SourceComposer:
     # ------------------------------------------------------------------ kinds
     def _softstart(self, parts: MessageParts, role: str, flooded: bool) -> Composition:
         message = parts.message
-        observations = [s for s in parts.sentences if s.part == "observation" and s.clean]
+        observations = [s for s in parts.sentences if s.part in ("observation", "denial") and s.clean]
         gentle = [s.text.strip() for s in parts.of("gentle")]
         feeling = self.feeling(parts)
         request = self._request(parts, observations)
@@ -75,12 +75,12 @@ class SourceComposer:
                 return Composition("unclear", None, [], feeling, "", "unclear_note")
         topic = parts.topic or "this"
         if observations:
-            observation = _join_observations([s.clean for s in observations])
+            observation = _lower_start(_join_observations([s.clean for s in observations]))
             body = self.p["softstart"][variant_index(message, "soft", len(self.p["softstart"]))]
             core = _fill(body, observation=observation, Observation=_cap(observation), feeling=feeling, request=request)
         else:
             core = f"I'm feeling {feeling} about {topic}. {request}" if parts.topic else f"I'm feeling {feeling} about this. {request}"
-        text = _tidy(" ".join(gentle + [core])) if gentle else _tidy(core)
+        text = _tidy(" ".join([_end(g) for g in gentle] + [core])) if gentle else _tidy(core)
         kind = "mixed" if gentle else "softstart"
         alts = self._alternatives(parts, text, feeling, topic, request, core, role, flooded)
         return Composition(kind, text, alts, feeling, topic)
@@ -172,7 +172,7 @@ class SourceComposer:
         if parts.request:
             return self._ask(parts.request, message)
         for s in observations:  # "you didn't text me back" -> "Could you text me back?"
-            m = re.match(r"(?i)^you (?:didn't|don't|do not|did not|won't|can't|haven't) (?:even )?(.+)$", s.clean)
+            m = re.match(r"(?i)^you (?:didn't|don't|do not|did not|won't|can't) (?:even )?(.+)$", s.clean)
             if m and len(m.group(1).split()) >= 1 and not re.match(r"(?i)(?:care|love|think|know|get it|understand|want)\b", m.group(1)):
                 return _fill(pick(self.p["request_you"], message, "ask"), ask=m.group(1))
         if parts.topic:
@@ -251,6 +251,21 @@ def _distinct(alts: list[Alternative], text: str) -> list[Alternative]:
 
 def _fill(template: str, **values: object) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), m.group(0))), template)
+
+
+_COMMON_START = {"your", "the", "for", "it's", "it", "my", "our", "there", "there's", "remember", "this", "that", "we",
+                 "he", "she", "they", "a", "an", "his", "her", "their", "when", "now", "today", "yesterday", "you", "you're"}
+
+
+def _lower_start(clause: str) -> str:
+    """ "Your gym bag ..." -> "your gym bag ..." inside "when ...": names keep their capital."""
+    first = clause.split(" ", 1)[0]
+    return first.lower() + clause[len(first):] if first.lower() in _COMMON_START else clause
+
+
+def _end(sentence: str) -> str:
+    """A kept sentence, word for word, with an end mark when it had none."""
+    return sentence if re.search(r"[.!?]$", sentence.strip()) else sentence.strip() + "."
 
 
 def _cap(text: str) -> str:
