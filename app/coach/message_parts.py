@@ -326,6 +326,18 @@ def sounds_harsh(parts: "MessageParts") -> bool:
                 or re.search(r"(?<![A-Za-z])['‘]\w+['’](?![A-Za-z])", raw))
 
 
+_WITHDRAW = re.compile(
+    r"\b(?:I'?m done (?:talking|discussing|fighting|arguing|with this)|leave me alone|I can'?t do this|I'?m not (?:talking|discussing|doing this)|"
+    r"I'?m going to bed|I'?m leaving|I'?m out|forget it|talk later|not doing this|I need (?:some )?space|I'?m going out|"
+    r"I'?m closing the laptop|drop it|end of discussion|conversation over|I'?m not having this|I'?m walking away|I can'?t with)\b",
+    re.IGNORECASE)
+
+
+def withdraws(parts: "MessageParts") -> bool:
+    """The sender shuts the talk down in their own words ("I'm done talking about ...", "leave me alone")."""
+    return bool(_WITHDRAW.search(normalise(parts.message)))
+
+
 def has_denial(parts: "MessageParts") -> bool:
     return any(s.part == "denial" for s in parts.sentences)
 

@@ -24,7 +24,7 @@ from app.coach.rewrite_checks import (
     wants_break,
 )
 from app.coach.message_parser import Parser, load_parser
-from app.coach.message_parts import MessageReader, has_denial, sounds_harsh
+from app.coach.message_parts import MessageReader, has_denial, sounds_harsh, withdraws
 from app.coach.partner_words import SpeakerFn, partner_words_in, quoted_partner_words
 from app.coach.rewrite_composer import ComposedRewrite, RewriteComposer, sentences, split_request
 from app.coach.rewrite_drafter import DraftError, LLMDrafter
@@ -120,8 +120,8 @@ class Rewriter:
         if partner is None and not analysis.needs_rewrite and not analysis.confidently_gentle:
             # the detector found nothing, but is not sure it is gentle: the sender's own harsh markers decide
             parts = self.source.reader.read(message)
-            if sounds_harsh(parts):
-                return self._from_composer(analysis, "defensive" if has_denial(parts) else "softstart", None, None, sender_role)
+            if sounds_harsh(parts) or withdraws(parts):
+                return self._from_composer(analysis, self.mode(analysis, None), None, None, sender_role)
         if partner is None and not analysis.needs_rewrite:
             # no false approval: "already reads well" only when the model is confident the message is gentle
             return self._unchanged(analysis, "rewrite_note_unchanged" if analysis.confidently_gentle else "rewrite_note_nothing_flagged")
@@ -154,16 +154,19 @@ class Rewriter:
         if partner is not None:
             return "reply"
         kinds = {flag.kind for flag in analysis.flags}
-        denies = has_denial(self.source.reader.read(analysis.message))
-        if wants_break(analysis) and not (denies and not kinds & {"stonewalling", "flooding"}):
+        parts = self.source.reader.read(analysis.message)
+        denies = has_denial(parts)
+        if (wants_break(analysis) or withdraws(parts)) and not (denies and not kinds & {"stonewalling", "flooding"}):
             return "break"
-        if analysis.move == "defend" or ("defensiveness" in kinds and analysis.move != "pursue") or (denies and analysis.move != "pursue"):
+        if analysis.move == "defend" or ("defensiveness" in kinds and analysis.move != "pursue") or denies:
             return "defensive"
         return "softstart"
 
     def _choose(self, analysis: Analysis, composed: Composition, mode: RewriteMode, partner: str | None) -> RewriteResult:
         """The first engine in the configured order whose text passes the checks; the composer always answers."""
-        check_against = analysis if mode != "reply" else replace(analysis, flags=[], move="neutral")
+        # the checks read the move the rewrite answers: a break is checked as a break, a defence as a defence
+        move = {"break": "withdraw", "defensive": "defend", "reply": "neutral"}.get(mode, "pursue")
+        check_against = replace(analysis, move=move) if mode != "reply" else replace(analysis, flags=[], move="neutral")
         composer_check = self.checker.check(check_against, composed.text, topic=False) if mode != "reply" else RewriteCheck(True, [], None)
         reasons: list[str] = []
         for name in self.engines:
