@@ -416,7 +416,8 @@ def noun_phrases(parsed: Parsed) -> list[str]:
                 k -= 1
             start, end = tokens[k].start, tokens[j].start + len(tokens[j].text)
             phrase = parsed.text[start:end].strip()
-            if k - 1 >= 0 and tokens[k - 1].text.lower() in ("that", "this", "those", "these") and tokens[k].pos != "PROPN":
+            if k - 1 >= 0 and tokens[k - 1].text.lower() in ("that", "this", "those", "these") and tokens[k].pos != "PROPN" \
+                    and not re.match(r"(?i)^(?:the|a|an|my|your|our|his|her|their)\s", phrase):
                 phrase = ("the " if tokens[k - 1].text.lower() in ("that", "this") else "the ") + phrase
             if tokens[k].pos == "ADJ" and tokens[k].text.lower() in {"stupid", "damn", "fucking", "whole", "same", "other", "last", "next", "big", "little"}:
                 phrase = phrase.split(" ", 1)[1] if " " in phrase else phrase

@@ -97,8 +97,10 @@ def complete(output: str, category: str) -> bool:
 def perspective(row: dict, output: str, kind: str) -> bool | None:
     category = row["category"]
     low = output.lower()
-    if category == "defend":
-        return not _FALSE_CONFESSION.search(low) and not re.search(r"\bcould you help me\b", low)
+    if category == "defend":  # a confession counts as false only when the sender did not say it
+        confessed = [m.group(0) for m in _FALSE_CONFESSION.finditer(low)]
+        own = row["message"].lower().replace("’", "'")
+        return not [c for c in confessed if c not in own] and not re.search(r"\bcould you help me\b", low)
     if category == "mixed":
         gentle = re.sub(r"\s+", " ", row.get("gentle_part") or "").strip().lower().rstrip(".!?")
         return bool(gentle) and gentle in re.sub(r"\s+", " ", low)

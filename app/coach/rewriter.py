@@ -156,7 +156,8 @@ class Rewriter:
         kinds = {flag.kind for flag in analysis.flags}
         parts = self.source.reader.read(analysis.message)
         denies = has_denial(parts)
-        if (wants_break(analysis) or withdraws(parts)) and not (denies and not kinds & {"stonewalling", "flooding"}):
+        gentle = any(sentence.part == "gentle" for sentence in parts.sentences)
+        if (withdraws(parts) or (wants_break(analysis) and not gentle)) and not (denies and not kinds & {"stonewalling", "flooding"}):
             return "break"
         if analysis.move == "defend" or ("defensiveness" in kinds and analysis.move != "pursue") or denies:
             return "defensive"
