@@ -315,6 +315,52 @@ def eval_rewrite(
     raise typer.Exit(evaluate_rewriter.main(argv))
 
 
+@app.command("train-writer")
+def train_writer(
+    out: Path = typer.Option(Path("app/writer/adapter"), help="Folder for writer-lora.gguf and manifest.json."),
+    pairs: Optional[Path] = typer.Option(None, help="Folder of pair files; default: data/pairs."),
+    import_from: list[Path] = typer.Option([], "--import-from", help="Corpus pair folders to validate and copy into data/pairs first."),
+    max_steps: int = typer.Option(350, help="Most optimiser steps (batch of 8)."),
+    max_minutes: float = typer.Option(40.0, help="Wall-time limit for the whole run."),
+    epochs: float = typer.Option(1.0, help="Passes over the training pairs (before max-steps)."),
+    seed: int = typer.Option(13),
+    rank: int = typer.Option(16),
+    max_len: int = typer.Option(160, help="Tokens per sequence (prompt + target)."),
+) -> None:
+    """Train the small writer (LoRA on SmolLM2-135M, GGUF adapter for llama.cpp). Slow: never in CI."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # on a shared, busy CPU, spinning threads only slow every step
+    from app.writer.dataset import PAIRS_DIR, import_pairs
+    from app.writer.manifest import write_manifest
+    from app.writer.train import TrainConfig, train
+
+    if import_from:
+        report = import_pairs(list(import_from), pairs or PAIRS_DIR)
+        err.print(f"imported {report['kept']} pairs {report['files']}; dropped {len(report['dropped'])}: {report['dropped'][:10]}")
+    cfg = TrainConfig(out_dir=out, pairs_dir=pairs or PAIRS_DIR, max_steps=max_steps, max_minutes=max_minutes, epochs=epochs, seed=seed, rank=rank, alpha=2 * rank, max_len=max_len)
+    result = train(cfg, progress=lambda line: err.print(line))
+    command = "softstart train-writer " + " ".join(sys.argv[2:])
+    path = write_manifest(result, command, out)
+    _print_json({k: v for k, v in result.items() if k != "history"})
+    err.print(f"manifest: {path}")
+
+
+@eval_app.command("writer")
+def eval_writer(
+    blind: Path = typer.Option(Path("tests/data/rewrite_blind.jsonl"), help="Blind harsh messages (JSON Lines)."),
+    limit: int = typer.Option(0, help="Only the first N items (0 = all)."),
+    examples: int = typer.Option(20, help="Random before/after examples to print."),
+    out: Optional[Path] = typer.Option(None, help="Write every output (JSON Lines) here."),
+    candidates: int = typer.Option(4, help="Sampled candidates after the greedy one."),
+    adapter: Optional[Path] = typer.Option(None, help="GGUF adapter; default: app/writer/adapter/writer-lora.gguf."),
+    max_minutes: float = typer.Option(0, help="Stop after this long and report the items done (0 = no limit)."),
+) -> None:
+    """Blind figures of the trained writer: specifics kept, request kept, invented, gate pass, feeling+request, s/rewrite."""
+    from app.writer.evaluate import main as evaluate_main
+
+    argv = ["--blind", str(blind), "--limit", str(limit), "--examples", str(examples), "--candidates", str(candidates), "--max-minutes", str(max_minutes), *(["--out", str(out)] if out else []), *(["--adapter", str(adapter)] if adapter else [])]
+    raise typer.Exit(evaluate_main(argv))
+
+
 @eval_app.command("safety")
 def eval_safety(
     ours: Optional[Path] = typer.Option(None, help="Our cases (JSON Lines); default: tests/data/safety_cases.jsonl."),
