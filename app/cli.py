@@ -294,6 +294,7 @@ def eval_rewrite(
     engine: list[str] = typer.Option(["before", "composer", "model"], help="Engines to measure on --blind: before, composer, model."),
     examples: int = typer.Option(0, help="With --blind: print this many random before/after examples."),
     fluency: bool = typer.Option(True, help="With --blind: score readability with SmolLM2 (llama.cpp) as well as the grammar rules."),
+    model_rows: int = typer.Option(0, help="With --blind: measure the trained writer on this many random rows (0: all)."),
 ) -> None:
     """Share of rewrites passing the checks, meaning preservation, gentle messages changed; plus the analyzer figures.
 
@@ -306,7 +307,7 @@ def eval_rewrite(
     if blind is not None:
         from app.coach import evaluate_rewrite_blind
 
-        evaluate_rewrite_blind.main(blind, engine, examples=examples, fluent=fluency)
+        evaluate_rewrite_blind.main(blind, engine, examples=examples, fluent=fluency, model_rows=model_rows)
         raise typer.Exit(0)
     evaluate_analyzer.main([*(["--messages", str(jsonl)] if jsonl else []), *(["--paradetox", str(csv)] if csv else [])])
     argv = [*(["--jsonl", str(jsonl)] if jsonl else []), *(["--csv", str(csv), "--column", column] if csv else [])]

@@ -121,7 +121,8 @@ def print_report(report: EngineReport, out=print) -> None:
         out(f"    {score:6.2f}  {text[:160]}")
 
 
-def main(blind: Path, engines: list[str], examples: int = 0, seed: int = 13, fluent: bool = True) -> list[EngineReport]:
+def main(blind: Path, engines: list[str], examples: int = 0, seed: int = 13, fluent: bool = True,
+         model_rows: int = 0) -> list[EngineReport]:
     from app.coach import analyzer
     from app.coach.message_parser import load_parser
     from app.coach.rewriter import Rewriter
@@ -171,12 +172,14 @@ def main(blind: Path, engines: list[str], examples: int = 0, seed: int = 13, flu
         return result.rewrite, result.kind
 
     wrote = None
+    answered = []
 
     def model(row):
         nonlocal wrote
         wrote = wrote or Rewriter(analyze=detect, embedder=embedder, prompts=prompts, parser=parser, engines=["model", "composer"],
-                         writer=writer, speaker=rewriter.speaker)
+                                  writer=writer, speaker=rewriter.speaker)
         result = wrote.rewrite(row["message"], partner_message=row.get("partner_message") or None)
+        answered.append(result.engine.backend == "model")
         return result.rewrite, result.kind
 
     # the "after" engines are timed without detection: compose time = rewrite time - one detection
@@ -187,7 +190,12 @@ def main(blind: Path, engines: list[str], examples: int = 0, seed: int = 13, flu
         if name == "model" and writer is None:
             print("== model: the trained writer (app.writer) is not installed on this branch; skipped")
             continue
-        report, results = run(rows, timed(fns[name]), detect_ms, engine=name, parser=measuring, is_harsh=is_harsh, fluency=fluency)
+        use = rows
+        if name == "model" and model_rows and model_rows < len(rows):
+            import random
+            use = random.Random(seed).sample(rows, model_rows)
+            print(f"== model: measured on {model_rows} rows drawn at random (seed {seed}); the writer is slow on this CPU")
+        report, results = run(use, timed(fns[name]), detect_ms, engine=name, parser=measuring, is_harsh=is_harsh, fluency=fluency)
         if name == "composer":  # the composer's own time: parse + compose, without detection or checks
             start = time.perf_counter()
             for row in rows:
@@ -202,6 +210,7 @@ def main(blind: Path, engines: list[str], examples: int = 0, seed: int = 13, flu
             report = replace(report, compose_ms=(time.perf_counter() - start) * 1000 / len(rows))
         else:  # the trained writer: rewrite time less one detection
             report = _minus_detection(report, detect_ms)
+            print(f"  the trained writer's own text was used for {sum(answered)}/{len(answered)} rows (the rest fell back to the composer)")
         print_report(report)
         reports.append(report)
         kept[name] = results
