@@ -29,11 +29,11 @@ _DROP_WORDS = {
     "fucking", "fuckin", "freaking", "frickin", "bloody", "damn", "damned", "goddamn", "effing", "stupid", "stinking",
     "lazy", "selfish", "useless", "pathetic", "ridiculous", "childish", "inconsiderate", "idiotic", "thoughtless",
     "typical", "precious", "oh", "wow", "omg", "ugh", "lol", "lmao", "smh", "fyi", "soooo", "sooo", "like",
-    "just", "really", "actually", "whatsoever", "once", "ffs", "bro", "dude", "imagine", "lmfao", "jeez", "geez",
+    "just", "really", "actually", "whatsoever", "once", "ffs", "idiot", "moron", "jerk", "loser", "asshole", "dumbass", "bro", "dude", "imagine", "lmfao", "jeez", "geez",
 }
 _DROP_PHRASES = re.compile(
     r"\b(?:all the time|every (?:single )?time|every single day|every day|as usual|yet again|once again|the hell|"
-    r"the fuck|for once|for god'?s sake|for crying out loud|of course|as always|like always|"
+    r"the fuck|you (?:idiot|moron|jerk|loser|asshole|dumbass|clown|child)|for once|for god'?s sake|for crying out loud|of course|as always|like always|"
     r"thanks for nothing|thanks a lot|great job|good job|well done|nice going|real mature|how nice|cool|"
     r"no big deal i guess|i guess|whatever|apparently|how hard is it to|how hard can it be to|"
     r"(?:like )?(?:\d+|a million|a hundred|ten|six|five) times|fine then|thanks so much|for the record|remember when|though)\b",
@@ -380,8 +380,9 @@ def request_clause(text: str) -> str:
 def denial_clause(text: str) -> str:
     """What a defending sender disputes, without counter-blame: "you never told me about X" -> "I don't think you told me about X"."""
     t = normalise(text)
-    t = re.sub(r"(?i)\byou never (told|mentioned|said|asked)\b", lambda m: f"I don't think you {m.group(1).lower()}", t)
-    t = re.sub(r"(?i)\byou didn't (tell|mention|say|ask)\b", lambda m: f"I don't think you {past(m.group(1))}", t)
+    t = re.sub(r"(?i)\b(?:it'?s|it is) not my fault(?: that)?,?\s*", "", t)
+    t = re.sub(r"(?i)\byou never (told|mentioned|said|asked|remind(?:ed)?)\b", lambda m: f"I don't think you {past(m.group(1).lower().removesuffix('ed'))}", t)
+    t = re.sub(r"(?i)\byou didn't (tell|mention|say|ask|remind)\b", lambda m: f"I don't think you {past(m.group(1))}", t)
     t = re.sub(r"(?i)\b(?:nobody|no one) told me\b", "I didn't hear", t)
     return soften_clause(t)
 

@@ -117,8 +117,9 @@ class Rewriter:
         if not analysis.language_supported:
             return self._unchanged(analysis, "rewrite_note_language")
         partner, own = self.partner_words(message, partner_message)
-        if partner is None and not analysis.needs_rewrite and not analysis.confidently_gentle:
-            # the detector found nothing, but is not sure it is gentle: the sender's own harsh markers decide
+        if partner is None and not analysis.needs_rewrite and analysis.engine == "model" and not analysis.confidently_gentle:
+            # the model found nothing but is not sure the message is gentle: the sender's own harsh markers decide
+            # (the rules engine lists every marker it knows, so its silence stands)
             parts = self.source.reader.read(message)
             if sounds_harsh(parts) or withdraws(parts):
                 return self._from_composer(analysis, self.mode(analysis, None), None, None, sender_role)

@@ -79,7 +79,7 @@ def test_texting_complaint_becomes_soft_start_up(rewriter):
     assert not result.unchanged
     text = result.rewrite
     assert has_first_person_feeling(text) and has_request(text)
-    assert re.search(r"\bI( feel|'ve been feeling|'m feeling| get) (anxious|worried|disconnected)\b", text)
+    assert re.search(r"\bI( feel| felt|'ve been feeling|'m feeling| get) (anxious|worried|disconnected)\b", text)
     assert re.search(r"hear from you|text|message", text, re.I)  # the real topic: hearing from the partner
     assert "never" not in text.lower() and "do you even care" not in text.lower()
     assert result.check.passed, result.check.reasons
