@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from app.coach.message_parts import MessageParts, MessageReader, Sentence, normalise, soften_clause
+from app.coach.message_parts import MessageParts, MessageReader, Sentence, denial_clause, normalise, soften_clause
 from app.coach.rewrite_composer import pick, variant_index
 from app.coach.types import Alternative
 
@@ -89,7 +89,7 @@ class SourceComposer:
         message = parts.message
         ownership = pick(self.p["ownership"], message, "own")
         disputed = [s.clean for s in parts.of("denial") if s.clean]
-        disputed += [_own_it(s.clean) for s in parts.of("observation") if s.clean and not re.match(r"(?i)^you\b", s.clean)]
+        disputed += [denial_clause(s.text) for s in parts.of("observation") if s.clean and not re.match(r"(?i)^you\b", s.clean)]
         disputed += [_blame_each_other(s.clean) for s in parts.of("request") if re.match(r"(?i)^(?:don't |do not )?(?:blame|judge|lecture|yell at) me\b", s.clean)]
         disputed_text = "".join(_cap(d) + ". " for d in disputed[:2])
         feeling = parts.feelings[0] if parts.feelings else pick(self.p["defensive_feelings"], message, "dfeel")
