@@ -143,7 +143,8 @@ def test_gentle_message_is_left_alone(rewriter):
     assert result.unchanged
     assert result.rewrite == GENTLE
     assert result.alternatives == [] and result.explanation == []
-    assert "already reads well" in result.note
+    # "already reads well" only when a model is confident; the rules alone never approve (no false approval)
+    assert "already reads well" in result.note or "Nothing to flag" in result.note
 
 
 def test_neutral_logistics_are_left_alone(rewriter):
