@@ -295,6 +295,7 @@ def eval_rewrite(
     examples: int = typer.Option(0, help="With --blind: print this many random before/after examples."),
     fluency: bool = typer.Option(True, help="With --blind: score readability with SmolLM2 (llama.cpp) as well as the grammar rules."),
     model_rows: int = typer.Option(0, help="With --blind: measure the trained writer on this many random rows (0: all)."),
+    rows: int = typer.Option(0, help="With --blind: measure every engine on this many random rows (0: all)."),
 ) -> None:
     """Share of rewrites passing the checks, meaning preservation, gentle messages changed; plus the analyzer figures.
 
@@ -307,7 +308,7 @@ def eval_rewrite(
     if blind is not None:
         from app.coach import evaluate_rewrite_blind
 
-        evaluate_rewrite_blind.main(blind, engine, examples=examples, fluent=fluency, model_rows=model_rows)
+        evaluate_rewrite_blind.main(blind, engine, examples=examples, fluent=fluency, model_rows=model_rows, rows_limit=rows)
         raise typer.Exit(0)
     evaluate_analyzer.main([*(["--messages", str(jsonl)] if jsonl else []), *(["--paradetox", str(csv)] if csv else [])])
     argv = [*(["--jsonl", str(jsonl)] if jsonl else []), *(["--csv", str(csv), "--column", column] if csv else [])]

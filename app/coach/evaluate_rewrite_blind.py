@@ -122,7 +122,7 @@ def print_report(report: EngineReport, out=print) -> None:
 
 
 def main(blind: Path, engines: list[str], examples: int = 0, seed: int = 13, fluent: bool = True,
-         model_rows: int = 0) -> list[EngineReport]:
+         model_rows: int = 0, rows_limit: int = 0) -> list[EngineReport]:
     from app.coach import analyzer
     from app.coach.message_parser import load_parser
     from app.coach.rewriter import Rewriter
@@ -145,6 +145,10 @@ def main(blind: Path, engines: list[str], examples: int = 0, seed: int = 13, flu
     rewriter = Rewriter(analyze=detect, embedder=embedder, prompts=prompts, parser=parser, engines=["composer"],
                         speaker=(lambda t: intent.read(t).speaker) if intent else None)
     rows = load_rows(blind)
+    if rows_limit and rows_limit < len(rows):
+        import random
+        rows = random.Random(seed).sample(rows, rows_limit)
+        print(f"== measured on {rows_limit} of the blind rows, drawn at random (seed {seed})")
     is_harsh = lambda text: reader.read(text).is_harsh  # noqa: E731
     fluency = fluency_scorer() if fluent else None
 
