@@ -123,11 +123,11 @@ class SourceComposer:
             text = _fill(pick(self.p["break"], message, "break"), feeling=feeling, topic=topic, minutes=minutes)
         text = _tidy(text)
         alts = [
-            Alternative("brief", _tidy(f"I need a {minutes}-minute break. I'll come find you in {minutes} minutes so we can finish talking about {topic}.")),
+            Alternative("brief", _tidy(f"I need a {minutes}-minute break. I'll come back to you in {minutes} minutes so we can finish talking about {topic}.")),
             Alternative("warm", _tidy(f"I care about you and about {topic}, and I don't want to say something I regret. "
                                       f"Can I take {minutes} minutes to calm down? I'll come back to you in {minutes} minutes.")),
             Alternative("name_the_pattern", _tidy(f"I think we're in our usual pattern, where I shut down when we fight, and I don't want to leave you hanging. "
-                                                  f"I need a {minutes}-minute break, then I'll come find you in {minutes} minutes so we can talk about {topic}.")),
+                                                  f"I need a {minutes}-minute break, then I'll come back to you in {minutes} minutes so we can talk about {topic}.")),
         ]
         return Composition("break", text, _distinct(alts, text), feeling, topic)
 

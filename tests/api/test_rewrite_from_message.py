@@ -78,8 +78,9 @@ def test_break_keeps_the_topic_and_does_not_trip_the_abuse_screen(client):
     assert "your mom's visit" in text
     minutes = [int(m) for m in re.findall(r"(\d+)[- ]minute", text)]
     assert minutes and min(minutes) >= 20
-    screened = client.post("/v1/rewrite", json={"message": "I need a 30-minute break. I'll come find you in 30 minutes."}).json()
-    assert screened["safety"]["level"] in ("none", "low") or not screened["rewrite"] is None
+    # the break script itself, sent on, reads as a break to the safety screen, not a threat
+    screened = client.post("/v1/rewrite", json={"message": text}).json()
+    assert screened["safety"]["level"] in ("none", "low"), screened["safety"]
 
 
 def test_explanation_never_claims_a_break_that_is_not_there(client):
