@@ -361,11 +361,26 @@ def eval_rewrite(
     jsonl: Optional[Path] = typer.Option(None, help="Labelled messages (JSON Lines); default: tests/data/messages.jsonl."),
     csv: Optional[Path] = typer.Option(None, help="A CSV of harsh messages, e.g. ParaDetox's 'you'-directed rows."),
     column: str = typer.Option("toxic_comment", help="The CSV column holding the text."),
+    blind: Optional[Path] = typer.Option(None, help="Issue-13 blind set (category, message, partner_message, specifics, request, gentle_part): prints the rewrite measures."),
+    engine: list[str] = typer.Option(["before", "composer", "model"], help="Engines to measure on --blind: before, composer, model."),
+    examples: int = typer.Option(0, help="With --blind: print this many random before/after examples."),
+    fluency: bool = typer.Option(True, help="With --blind: score readability with SmolLM2 (llama.cpp) as well as the grammar rules."),
+    model_rows: int = typer.Option(0, help="With --blind: measure the trained writer on this many random rows (0: all)."),
+    rows: int = typer.Option(0, help="With --blind: measure every engine on this many random rows (0: all)."),
 ) -> None:
-    """Share of rewrites passing the checks, meaning preservation, gentle messages changed; plus the analyzer figures."""
+    """Share of rewrites passing the checks, meaning preservation, gentle messages changed; plus the analyzer figures.
+
+    With --blind: keeps the specifics, keeps the request, invents nothing, soft, complete, perspective,
+    readable and speed, per engine (today's composer "before", the composer built from the message, the trained writer).
+    """
     from app.coach import evaluate_analyzer, evaluate_rewriter
 
     _settings()
+    if blind is not None:
+        from app.coach import evaluate_rewrite_blind
+
+        evaluate_rewrite_blind.main(blind, engine, examples=examples, fluent=fluency, model_rows=model_rows, rows_limit=rows)
+        raise typer.Exit(0)
     evaluate_analyzer.main([*(["--messages", str(jsonl)] if jsonl else []), *(["--paradetox", str(csv)] if csv else [])])
     argv = [*(["--jsonl", str(jsonl)] if jsonl else []), *(["--csv", str(csv), "--column", column] if csv else [])]
     if csv and not jsonl:

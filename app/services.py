@@ -22,6 +22,7 @@ from app.knowledge.lexical import LexicalIndex
 from app.coach import analyzer
 from app.coach.chat.conversation import Conversations
 from app.coach.chat.service import ChatCoach
+from app.coach.message_parser import load_parser
 from app.coach.rewriter import Rewriter
 from app.knowledge.embeddings import MiniLMEmbedder
 from app.knowledge.index import IndexReport, IndexUnavailable, KnowledgeIndex, make_chroma_client
@@ -174,6 +175,18 @@ def load_reader(settings: Settings, embedder: MiniLMEmbedder) -> tuple[ModelRead
     return reader, "ok"
 
 
+def build_writer(settings: Settings):
+    """The trained writer (``app.writer``) when ``model`` is in the rewrite engines, else None."""
+    if "model" not in settings.rewrite.engines:
+        return None
+    try:
+        from app.writer.engine import TrainedWriter
+    except ImportError as exc:
+        log.warning("rewrite engine 'model' needs app.writer (the trained writer): %s; using the composer", exc)
+        return None
+    return TrainedWriter(settings)
+
+
 def build_safety_screen(settings: Settings, prompts: PromptLibrary, embedder: MiniLMEmbedder, reader: ModelReader | None = None) -> SafetyScreen:
     """Rules (English and the other languages' rule data) OR the model; optionally the semantic stage."""
     semantic = None
@@ -243,7 +256,10 @@ def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None
         screen=safety.engines, intent=intent_reader.name if intent_reader is not None else "rules",
     )
     rewriter = Rewriter(
-        analyze=detect, embedder=embedder, prompts=prompts, llm=llm, llm_name=llm_name, llm_model=settings.llm.model
+        analyze=detect, embedder=embedder, prompts=prompts, llm=llm, llm_name=llm_name, llm_model=settings.llm.model,
+        parser=load_parser(settings.rewrite.parser), engines=settings.rewrite.engines,
+        speaker=(lambda text: intent_reader.read(text).speaker) if intent_reader is not None else None,
+        writer=build_writer(settings),
     )
     db_engine = make_engine(settings.resolved_database_url)
     upgrade_database(db_engine)

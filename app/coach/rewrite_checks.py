@@ -48,6 +48,8 @@ FEELING_WORDS = (
     "ashamed", "worn out", "let down", "small", "panicky", "on my own", "unseen", "unloved",
     "neglected", "sidelined", "heartbroken", "miserable", "shaken", "stretched thin", "burned out",
     "burnt out", "unsupported", "worked up", "raw", "fragile", "defensive",
+    "terrified", "frightened", "humiliated", "devastated", "crushed", "ignored", "wound up", "panicked",
+    "left behind", "betrayed", "gutted", "really angry", "really sad", "heartsick", "dismissed", "disrespected",
 )
 _FEELING_ALT = "|".join(sorted((re.escape(w) for w in FEELING_WORDS), key=len, reverse=True))
 _FEELING = re.compile(

@@ -101,3 +101,4 @@ class RewriteResult:
     note: str  # e.g. "This already reads well." or what the rewrite does
     check: RewriteCheck
     engine: EngineInfo
+    kind: str = "softstart"  # softstart | mixed | defensive | break | reply | unclear | unchanged

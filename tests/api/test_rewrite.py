@@ -6,7 +6,7 @@ import re
 
 from app.api.rewrite import RewriteResponse
 
-FIRST_PERSON_FEELING = re.compile(r"\bi(?:'ve| have)? (?:been )?feel|\bi'm feeling|\bi feel|\bi get (?:anxious|worried|lonely)")
+FIRST_PERSON_FEELING = re.compile(r"\bi(?:'ve| have)? (?:been )?feel|\bi felt|\bi'm feeling|\bi feel|\bi get (?:anxious|worried|lonely)")
 
 
 def break_minutes(text: str) -> list[int]:
