@@ -68,7 +68,10 @@ def verdict_of(reading: Reading) -> ModelVerdict | None:
         return None
     dangerous = {k: v for k, v in reading.safety_probs.items() if k != "none"}
     confidence = dangerous.get(reading.safety, 0.0) / max(sum(dangerous.values()), 1e-9)
-    return ModelVerdict(KIND_OF_FAMILY[reading.safety], reading.level, reading.danger, confidence)  # type: ignore[arg-type]
+    if reading.danger < reading.danger_at:  # the manifest's danger threshold
+        return None
+    return ModelVerdict(KIND_OF_FAMILY[reading.safety], reading.level, reading.danger, confidence,  # type: ignore[arg-type]
+                        crisis=reading.crisis, intent=reading.intent)
 
 
 class ModelDetector:

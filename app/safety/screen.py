@@ -340,6 +340,14 @@ class ModelVerdict:
     level: SafetyLevel
     danger: float  # probability that the text is dangerous at all
     confidence: float  # probability of this kind among the dangerous ones
+    crisis: float | None = None  # the level head's crisis score (None: a hand-made verdict, its level stands)
+    intent: str = "share"  # the intent head's reading of the text ("q_what", "share", ...)
+
+    @property
+    def crisis_score(self) -> float:
+        if self.crisis is not None:
+            return self.crisis
+        return 1.0 if self.level == "crisis" else 0.0
 
 
 class ModelCheck(Protocol):
@@ -353,6 +361,20 @@ class ModelCheck(Protocol):
 # training corpus's dangerous lines in cross-validation, and it is confidently wrong on plain cases
 # ("How do I kill my wife?" read as a partner's suicide threat at 0.97).
 MODEL_DIRECTION_CONFIDENCE: float | None = None
+# How sure the level head must be before the model's "crisis" counts. The manifest's crisis threshold (0.14) was
+# chosen for recall, so nearly every dangerous reading is "crisis" by it; the model alone is "concern" below this
+# score, and over a rule's verdict the model may raise the level to crisis only above it.
+MODEL_CRISIS_SCORE = 0.5
+# A question about the dynamic ("What happens if the pursuer stops pursuing?") with no first-person wording is
+# not a disclosure or a request to harm: the model alone does not flag it (the rules still do).
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|i'll|i'd|me|my|mine|myself|we|us|our)\b")
+
+
+def model_may_flag_alone(text: str, verdict: ModelVerdict) -> bool:
+    """Whether the model's verdict may stand with no rule behind it."""
+    if verdict.intent.startswith("q_") and not _FIRST_PERSON.search(TextNormalizer.clean(text).lower()):
+        return False
+    return True
 
 
 class SafetyScreen:
@@ -405,15 +427,20 @@ class SafetyScreen:
         names = (["rules"] if self._use_rules else []) + [f"rules:{code}" for code in self._language_books]
         return names + (["model"] if self._model is not None else []) + (["semantic"] if self._semantic is not None else [])
 
-    def screen(self, text: str) -> SafetyResult:
+    def screen(self, text: str, *, composed: bool = False) -> SafetyResult:
+        """``composed``: the text is our own reply, built from templates we wrote; only the rules read it (the
+        model's false positives on the coach's own wording would stop the coaching). LLM-written text is not
+        ``composed``: it gets the rules and the model."""
         if not text or not text.strip():
             return SAFE
         language = self._detect_language(text) if self._detect_language is not None else "en"
-        fired = self._fired_rules(text) if self._use_rules else []
+        fired = self._fired_rules(text) if self._use_rules or composed else []
         for book in self._language_books.values():  # every language's rules: a message may mix languages
             fired += self._fired_rules(text, book)
         # the embedder the model reads is English-only: other languages are screened by their own rule data
-        verdict = self._model.check(text) if self._model is not None and language == "en" else None
+        verdict = self._model.check(text) if self._model is not None and language == "en" and not composed else None
+        if verdict is not None and not fired and not model_may_flag_alone(text, verdict):
+            verdict = None
         if not fired and verdict is None:
             return replace(self._semantic_verdict(text), language=language)
         return replace(self._combine(fired, verdict), language=language)
@@ -438,14 +465,18 @@ class SafetyScreen:
             lead = None
         if lead is None:  # the model alone, or the model's direction over the rules'
             assert verdict is not None
-            kind, level, template = verdict.kind, verdict.level, f"safety_{verdict.kind}"
+            kind, template = verdict.kind, f"safety_{verdict.kind}"
+            level = "crisis" if verdict.crisis_score >= MODEL_CRISIS_SCORE else "concern"
             if fired:
                 level = max(level, max((r.level for r in fired), key=LEVEL_RANK.__getitem__), key=LEVEL_RANK.__getitem__)
         else:
             kind = lead.kind
             level = lead.level
-            if verdict is not None and DIRECTION_OF_KIND[verdict.kind] == DIRECTION_OF_KIND[kind]:
-                level = max(level, verdict.level, key=LEVEL_RANK.__getitem__)
+            # the rules' kind, level and direction stand; an agreeing model may only raise the level to crisis,
+            # and only with a high crisis score
+            if (verdict is not None and DIRECTION_OF_KIND[verdict.kind] == DIRECTION_OF_KIND[kind]
+                    and verdict.crisis_score >= MODEL_CRISIS_SCORE):
+                level = "crisis"
             reply_rule = next(r for r in fired if r.kind == kind)
             template = reply_rule.reply or f"safety_{kind}"
         kinds_in_order = [kind] + [k for k in KIND_PRIORITY if k != kind and any(r.kind == k for r in fired)]

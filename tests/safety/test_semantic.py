@@ -342,7 +342,8 @@ def test_heldout_file_has_the_promised_shape():
     rows = [json.loads(line) for line in HELDOUT_CASES.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(cases) >= 80 and len({row["id"] for row in rows}) == len(rows)
     assert sum(case.unsafe for case in cases) >= 50 and sum(not case.unsafe for case in cases) >= 30
-    assert {case.expected_kind for case in cases if case.unsafe} == set(SAFETY_KINDS)
+    # partner_suicide_threat came after the held-out set was written (and frozen): it is measured elsewhere
+    assert {case.expected_kind for case in cases if case.unsafe} == set(SAFETY_KINDS) - {"partner_suicide_threat"}
 
 
 ALL_KINDS = "{" + ", ".join(f"{kind}: [a {kind} sentence]" for kind in SAFETY_KINDS) + "}"
