@@ -21,6 +21,7 @@ from app.coach.rewrite_checks import (
     AnalyzeFn,
     RewriteChecker,
     has_first_person_feeling,
+    has_request,
     wants_break,
 )
 from app.coach.message_parser import Parser, load_parser
@@ -29,7 +30,7 @@ from app.coach.partner_words import SpeakerFn, partner_words_in, quoted_partner_
 from app.coach.rewrite_composer import ComposedRewrite, RewriteComposer, sentences, split_request
 from app.coach.rewrite_drafter import DraftError, LLMDrafter
 from app.coach.rewrite_explain import explain
-from app.coach.source_composer import Composition, SourceComposer
+from app.coach.source_composer import Composition, SourceComposer, repair
 from app.coach.softstart_library import SoftStartLibrary
 from app.coach.types import Analysis, AnalysisContext, Change, EngineInfo, RewriteCheck, RewriteResult
 from app.knowledge.embeddings import Embedder
@@ -170,7 +171,17 @@ class Rewriter:
         move = {"break": "withdraw", "defensive": "defend", "reply": "neutral"}.get(mode, "pursue")
         check_against = replace(analysis, move=move) if mode != "reply" else replace(analysis, flags=[], move="neutral")
         composer_check = self.checker.check(check_against, composed.text, topic=False) if mode != "reply" else RewriteCheck(True, [], None)
+        if mode != "reply" and any(r.startswith("still harsh:") and r != "still harsh: criticism" for r in composer_check.reasons):
+            # issue 13: the kept observation still trips the check: reword it, re-check, fall back last
+            fixed = repair(composed.text, feeling=composed.feeling, topic=composed.topic,
+                           harsh_flags=lambda draft: self.analyze(draft, AnalysisContext()).flags,
+                           has_feeling=has_first_person_feeling, has_request=has_request)
+            if fixed != composed.text:
+                fixed_check = self.checker.check(check_against, fixed, topic=False)
+                if len(fixed_check.reasons) <= len(composer_check.reasons) or fixed_check.passed:
+                    composed, composer_check = replace(composed, text=fixed), fixed_check
         reasons: list[str] = []
+        tried_llm = False  # a configured language model that was tried and not used: its backend, marked as a fallback
         for name in self.engines:
             match name:
                 case "model":
@@ -187,6 +198,7 @@ class Rewriter:
                 case "llm":
                     if self.drafter is None:
                         continue
+                    tried_llm = True
                     topic = self.library.topic(analysis.topic)
                     try:
                         draft = self.drafter.draft(analysis, topic_label=topic.label if topic else None,
@@ -204,7 +216,8 @@ class Rewriter:
                     break
                 case other:
                     raise ValueError(f"rewrite engine {other!r} is not supported. Available: model, llm, composer")
-        return self._built(analysis, composed, composed.text, composer_check, backend="none", model=None,
+        return self._built(analysis, composed, composed.text, composer_check,
+                           backend=self.llm_name if tried_llm else "none", model=self.llm_model if tried_llm else None,
                            fallback=bool(reasons), reason="; ".join(reasons) or None)
 
     def _built(self, analysis: Analysis, composed: Composition, text: str, check: RewriteCheck, *, backend: str,

@@ -283,4 +283,119 @@ def _tidy(text: str) -> str:
     return text
 
 
-__all__ = ["SourceComposer", "Composition", "soften_clause"]
+# ---------------------------------------------------------------- repair (issue 13)
+# After composing, the kept observation clause may still carry blame words, absolutes or sarcasm.
+# ``repair`` rewords only the flagged spans (keeping names, times, places and objects), then drops a
+# sentence that is sarcasm through and through, and only as the last step falls back to the feeling
+# and the request without the clause. The rules' criticism flag on a kept "you + verb" observation is
+# tolerated (issue 13 keeps the agent and the verb).
+REPAIR_KINDS = frozenset({"absolute", "contempt", "demand", "defensiveness"})
+_ABSOLUTE_SWAPS = (
+    (r"\bnever ever\b", "not"), (r"\bwould never\b", "would not"), (r"\bwill never\b", "will not"),
+    (r"\bnever\b", "didn't"), (r"\balways\b", ""), (r"\bconstantly\b", ""), (r"\bcontinually\b", ""),
+    (r"\bforever\b", ""), (r"\bevery (?:single )?time\b", "when"), (r"\beverything\b", "this"),
+    (r"\bnothing\b", "not much"), (r"\bnobody\b", "no one here"), (r"\bagain\b", ""),
+)
+_SARCASM_LEAD = re.compile(
+    r"(?i)^\s*(?:oh\s+)?(?:wow|sure|great|nice(?:\s+job)?|real(?:ly)?\s+mature|congratulations|well done|"
+    r"lol(?:\s+ok)?|good luck with that|must be nice|poor you|whatever(?:\s+you\s+say)?|thanks a lot|"
+    r"just wow|what are you,?\s*\w+)\b[^.?!,]*[,.?!]?\s*"
+)
+
+
+def _reword_span(span: str, kind: str) -> str:
+    if kind == "absolute":
+        out = span
+        for pattern, repl in _ABSOLUTE_SWAPS:
+            out = re.sub(pattern, repl, out, flags=re.IGNORECASE)
+        if out != span:
+            return out
+    return ""
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
+def _clean_text(text: str) -> str:
+    text = re.sub(r"\b(when|that|because|about)\s*,\s*", r"\1 ", text, flags=re.IGNORECASE)
+    text = re.sub(r"(^|[.!?]\s+)[,;:\s]+", r"\1", text)
+    text = re.sub(r"\b(\w+) \1\b", r"\1", text)
+    text = re.sub(r"\bdidn't (\w+?)s\b", r"didn't \1", text)
+    text = re.sub(r"\bdidn't (\w+?)ed\b", r"didn't \1", text)
+    return _tidy(text)
+
+
+_NON_STARTERS = re.compile(
+    r"(?i)^(?:and|about|not|wouldn't|won't|didn't|to|how|or|but|while|have|had|knew|are|is|of|on|with|"
+    r"about|than|because|so)\b"
+)
+_DANGLING = re.compile(r"(?i)\bwhen\s*(?:$|[.,?!]|(?:and|to|how|while|or|because|than)\b)|\byou make about\b|"
+                       r"\babout\s+it\b(?=.*\babout it\b)")
+
+
+def _broken(sentence: str) -> bool:
+    return bool(_NON_STARTERS.search(sentence.strip()) or _DANGLING.search(sentence))
+
+
+def repair(text: str, *, harsh_flags, feeling: str, topic: str, has_feeling, has_request, max_rounds: int = 3) -> str:
+    """Reword ``text`` until ``harsh_flags(text)`` (flags of the kinds the check forbids) is empty, or fall back.
+
+    ``harsh_flags`` returns the re-read flags (kind, span, text) of the draft. Returns the repaired text.
+    """
+    original = text
+    request = next((s for s in reversed(_sentences(text)) if has_request(s)), "Can we sit down and talk about it?")
+    for _ in range(max_rounds):
+        flags = [f for f in harsh_flags(text) if f.kind in REPAIR_KINDS]
+        if not flags:
+            break
+        # 1. reword or strip each flagged span, from the end so the spans stay valid
+        for flag in sorted(flags, key=lambda f: f.span[0], reverse=True):
+            start, end = flag.span
+            if re.match(r"(?i)must be nice to\b", text[start:]):
+                text = text[:start] + "you" + text[start + len("must be nice to"):]
+                continue
+            if re.match(r"(?i)congratulations\b", text[start:end]):  # sarcasm through and through: the sentence goes
+                sentence_end = re.search(r"[.!?](?:\s|$)", text[end:])
+                end = end + sentence_end.end() if sentence_end else len(text)
+            text = text[:start] + _reword_span(text[start:end], flag.kind) + text[end:]
+        # 2. sarcasm lead-ins ("Nice job, Einstein, ...", "Must be nice to ...") and husks of sentences
+        kept = []
+        for sentence in _sentences(_clean_text(text)):
+            sentence = _SARCASM_LEAD.sub("", sentence).strip()
+            words = re.findall(r"[A-Za-z']+", sentence)
+            if len(words) >= 3 or (has_feeling(sentence) or has_request(sentence)):
+                kept.append(_end(_cap(sentence)))
+        text = _clean_text(" ".join(kept))
+    flags = [f for f in harsh_flags(text) if f.kind in REPAIR_KINDS]
+    if flags:
+        # 3. drop the sentences that still trip the check, keeping the rest in the sender's words
+        spans = [f.span for f in flags]
+        kept, pos = [], 0
+        for sentence in _sentences(text):
+            start = text.find(sentence, pos)
+            pos = start + len(sentence)
+            if not any(s < pos and e > start for s, e in spans):
+                kept.append(sentence)
+        text = _clean_text(" ".join(kept))
+        if [f for f in harsh_flags(text) if f.kind in REPAIR_KINDS]:
+            text = ""
+    # 4. a reworded clause that no longer reads (a dangling "when", a sentence that lost its subject) gives
+    # way to the feeling about the same subject; other husks go
+    rebuilt = []
+    for sentence in _sentences(text):
+        if _broken(sentence):
+            if has_feeling(sentence) or has_request(sentence) and not rebuilt:
+                rebuilt.append(f"I'm feeling {feeling or 'hurt'} about {_lower_start(topic or 'this')}.")
+            continue
+        rebuilt.append(sentence)
+    text = _clean_text(" ".join(rebuilt))
+    # 5. last step: the feeling and the request, about the same subject
+    if not text or not has_feeling(text):
+        text = _tidy(f"I'm feeling {feeling or 'hurt'} about {topic or 'this'}. {text}")
+    if not has_request(text):
+        text = _tidy(f"{text} {request}")
+    return text if text.strip() else original
+
+
+__all__ = ["SourceComposer", "Composition", "soften_clause", "repair"]
