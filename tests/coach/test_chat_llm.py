@@ -48,7 +48,9 @@ def test_a_good_model_reply_is_used(services):
     turn = one_turn(coach_with(services, RecordingLLM(responses=[GOOD_REPLY])))
     assert turn.reply == GOOD_REPLY and turn.composition == ["written"]
     assert turn.engine.backend == "fake" and turn.engine.model == "fake-model" and turn.engine.fallback is False
-    assert turn.state.role == "pursuer" and turn.technique == "self_check"
+    # issue 14: "hasn't answered my texts all evening" is a pursuer waiting alone, and that moment gets
+    # self-soothing (not the self-check before reaching out, which this test expected before the rework)
+    assert turn.state.role == "pursuer" and turn.technique == "self_soothe_alone"
     assert any(s.kind == "technique" for s in turn.sources)
 
 

@@ -137,13 +137,43 @@ def answer(question: str, form: str, state: ConversationState, answerer, *, said
     if not grounded and on_topic(question):
         return ShortAnswer(fallback_answer(question, state), None, False, False)
     if grounded:
-        text = first_sentences(found.answer)
+        first = first_sentences(found.answer)
+        rest = first_sentences(" ".join(re.split(r"(?<=[.!?])\s+", _MARKER.sub("", found.answer))[2:]))
+        text = first if _fresh(first, said) else rest or first
         if not _fresh(text, said):
-            text = first_sentences(" ".join(re.split(r"(?<=[.!?])\s+", _MARKER.sub("", found.answer))[2:])) or text
+            # issue 14: no sentence repeated within a conversation; the same question asked again gets
+            # the answer acknowledged as already given, not the same words a second time
+            text = _acknowledged([t for t in (first, rest) if t], said)
         if form == "q_should" and not text.lower().startswith(("yes", "no", "i'd", "i would")):
             text = "My view: " + text[0].lower() + text[1:]
         return ShortAnswer(text, link, False, True, passages)
     return None
+
+
+_AGAIN = (
+    "I touched on this earlier: {answer}",
+    "You asked this before, and my answer is the same: {answer}",
+    "To come back to what I said before: {answer}",
+    "It's worth saying again, since it keeps coming up: {answer}",
+    "This question keeps returning, which tells me it matters to you. The short answer still holds: {answer}",
+    "Same answer as before, in brief: {answer}",
+)
+
+
+def _lower_first(text: str) -> str:
+    head = text.split(" ", 1)[0]
+    if head in ("I", "I'm", "I've", "I'd", "I'll") or (len(head) > 1 and head[1:2].isupper()):
+        return text
+    return text[0].lower() + text[1:]
+
+
+def _acknowledged(answers: list[str], said: list[int] | None) -> str:
+    """An answer already given, said as such in words not yet used in this conversation."""
+    candidates = [frame.format(answer=_lower_first(first_sentences(a, limit=1))) for a in answers for frame in _AGAIN]
+    for candidate in candidates:
+        if _fresh(candidate, said):
+            return candidate
+    return candidates[0] if candidates else ""
 
 
 def not_covered(prompts) -> str:

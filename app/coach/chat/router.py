@@ -14,7 +14,7 @@ from app.coach.chat.reading import _RELATIONSHIP as RELATIONSHIP, TurnReading
 from app.coach.chat.responses import Response
 from app.coach.chat.state import ConversationState, note_reply, note_technique
 from app.coach.chat.turn import CoachTurn, TurnSource
-from app.coach.chat.voice import opener, remember_said, voice_values, without_repeats
+from app.coach.chat.voice import opener, remember_said, sentence_key, voice_values, without_repeats
 from app.coach.types import EngineInfo
 
 MAX_OFFERED = 8
@@ -151,6 +151,12 @@ class TurnRouter:
         text, keys = without_repeats(response.text, state.said)
         if not text.strip():
             text = response.text
+        if not any(len(s.split()) >= 3 for s in re.split(r"(?<=[.!?:])\s+", text)):
+            # issue 14: everything we had for this turn was already said; acknowledge that we're going
+            # over the same ground and ask something new, rather than repeat ourselves or say one word
+            line = next((l for l in _CIRCLING if sentence_key(l) not in set(state.said)), _CIRCLING[state.turn % len(_CIRCLING)])
+            text = f"{text.strip()} {line}".strip() if text.strip() != response.text.strip() else line
+            keys = [*keys, sentence_key(line)]
         offered = response.offered
         new_state = replace(state, said=remember_said(state.said, keys), last_intent=intent)
         if offered:
@@ -226,3 +232,15 @@ _QUOTED_SPAN = re.compile(r"(“[^”]*”)")
 def _answer_source(passage) -> TurnSource:
     return TurnSource(kind="answer", title=passage.title, source=passage.source, passage=passage.text, score=passage.score,
                       section=passage.section, source_id=passage.source_id)
+
+
+_CIRCLING = (
+    "We've been over this ground before, so let me ask something new: what feels different about it today?",
+    "This keeps coming back, which tells me it matters; which part of it weighs on you most right now?",
+    "I don't want to repeat myself, so tell me: what have you already tried since we last talked about this?",
+    "We keep landing here, and that's worth noticing; what would a small step forward look like this week?",
+    "Rather than say the same things again, I'd like to hear what you'd most want to change about this.",
+    "It sounds like this is still sitting with you; what happened the last time it came up between you?",
+    "Let's try a different angle this time: what would you want your partner to understand about it?",
+    "Since we've talked this through before, what part of it still feels unresolved for you?",
+)

@@ -17,6 +17,10 @@ def who(state: ConversationState) -> str:
     return state.partner_name or {"he": "him", "she": "her"}.get(state.partner or "", "your partner")
 
 
+def who_subject(state: ConversationState) -> str:
+    return state.partner_name or {"he": "he", "she": "she"}.get(state.partner or "", "your partner")
+
+
 def voice_values(state: ConversationState, base: dict[str, str]) -> dict[str, str]:
     """Template values: the partner's name where we know it (pronouns kept for objects)."""
     values = dict(base)
@@ -26,6 +30,7 @@ def voice_values(state: ConversationState, base: dict[str, str]) -> dict[str, st
         values["partner_pos"] = f"{state.partner_name}'s"
         values["Partner_pos"] = f"{state.partner_name}'s"
     values["who"] = who(state)
+    values["who_subj"] = who_subject(state)  # "while he is gone", not "while him is gone"
     return values
 
 
