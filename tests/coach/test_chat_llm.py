@@ -123,8 +123,16 @@ def test_the_model_sees_state_memory_and_step_and_the_prompt_stays_bounded(servi
     assert last.count("<message>") == 7, "six remembered messages plus the new one"
 
 
+FIRST_BREAK_REPLY = (
+    "Being followed from room to room while you are trying to cool down sounds hard. It makes sense that you "
+    "want some air before this goes further, and there is a way to take it that keeps the door open."
+)
+
+
 def test_a_break_script_stays_ours_under_a_model_reply(services):
-    llm = RecordingLLM(responses=[GOOD_REPLY])
+    # two different model replies: the chat never repeats a sentence within a conversation (issue 14), so a
+    # model that said the same thing twice would have its second reply trimmed
+    llm = RecordingLLM(responses=[FIRST_BREAK_REPLY, GOOD_REPLY])
     coach = coach_with(services, llm)
     state = ConversationState()
     for text in ["She keeps following me from room to room.", "I just need to get out of the room, I can't think."]:
