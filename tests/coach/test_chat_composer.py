@@ -28,7 +28,7 @@ def test_every_chat_template_renders_for_him_her_and_a_partner(prompts):
         for pronoun in ("he", "she", None):
             for variant in variants:
                 # the openers and the partner's-view lines are built from what the user said (issue 14)
-                said = {"who": "Sam", "feeling": "scared", "Feeling": "Scared", "event": "he left last night",
+                said = {"who": "Sam", "who_subj": "Sam", "feeling": "scared", "Feeling": "Scared", "event": "he left last night",
                         "event_short": "he left last night"}
                 text = prompts.fill(variant, **partner_words(pronoun), **said)
                 assert "$" not in text, (name, text)
