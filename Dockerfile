@@ -17,9 +17,12 @@ RUN mkdir -p app && touch app/__init__.py \
     -C "cmake.args=-DGGML_NATIVE=OFF;-DGGML_AVX2=ON;-DGGML_AMX_TILE=OFF;-DGGML_AMX_INT8=OFF;-DGGML_AMX_BF16=OFF" \
     ".${EXTRAS:+[$EXTRAS]}" \
  && /opt/venv/bin/uv pip uninstall --python /opt/venv/bin/python softstart
+COPY setup.py ./
 COPY app ./app
 COPY prompts ./prompts
 COPY knowledge ./knowledge
+# a non-editable install: setup.py copies prompts/ and knowledge/ into the wheel (app/bundled/), so the
+# package runs without the folders below too; the image still keeps editable copies under /srv/softstart.
 RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps .
 
 FROM python:${PYTHON_VERSION}-slim AS runtime

@@ -149,11 +149,11 @@ def rewrite(
     """Show the harsh spots of a message and a soft start-up (or break script) for it."""
     from rich.text import Text
 
-    from app.coach import analyzer
     from app.coach.rewriter import Rewriter
     from app.knowledge.embeddings import MiniLMEmbedder
     from app.prompts import PromptLibrary
-    from app.services import build_llm, build_safety_screen
+    from app.locale_data import LocaleData
+    from app.services import build_analyzer, build_llm, build_safety_screen
 
     if not message.strip():
         err.print("[red]The message is empty.[/red]")
@@ -162,7 +162,9 @@ def rewrite(
         err.print("[red]--role must be pursuer, distancer or unknown.[/red]")
         raise typer.Exit(EXIT_USAGE)
     settings = _settings()
-    prompts = PromptLibrary(settings.prompts_dir)
+    locale = LocaleData.from_settings(settings)
+    locale.check()
+    prompts = PromptLibrary(locale.prompts_dir)
     embedder = MiniLMEmbedder(settings.embedding_model_path, threads=settings.embedding_threads)
     safety = build_safety_screen(settings, prompts, embedder)
     screened = safety.screen(message)
@@ -173,7 +175,7 @@ def rewrite(
         return
     llm, _ = build_llm(settings)
     rewriter = Rewriter(
-        analyze=analyzer.analyze, embedder=embedder, prompts=prompts, llm=llm,
+        analyze=build_analyzer(locale, prompts).analyze, embedder=embedder, prompts=prompts, locale=locale, llm=llm,
         llm_name=settings.llm.backend if llm is not None else "none", llm_model=settings.llm.model,
     )
     result = rewriter.rewrite(message, partner_message=context, sender_role=role)
@@ -261,17 +263,20 @@ def _together(settings: Settings):
     """The two-partner service over the session store alone (no index or models to load)."""
     from datetime import timedelta
 
-    from app.coach import analyzer
+    from app.locale_data import LocaleData
     from app.prompts import PromptLibrary
+    from app.services import build_analyzer
     from app.store.couples import CoupleStore
     from app.store.db import make_engine, upgrade_database
     from app.store.repository import SessionStore
     from app.together.service import Together
 
+    locale = LocaleData.from_settings(settings)
+    prompts = PromptLibrary(locale.prompts_dir)
     engine = make_engine(settings.resolved_database_url)
     upgrade_database(engine)
     return Together(
-        SessionStore(engine), CoupleStore(engine), PromptLibrary(settings.prompts_dir), analyzer.analyze,
+        SessionStore(engine), CoupleStore(engine), prompts, build_analyzer(locale, prompts).analyze,
         invite_ttl=timedelta(minutes=settings.together.invite_ttl_minutes),
     )
 
@@ -390,8 +395,8 @@ def eval_rewrite(
 
 @app.command("train-writer")
 def train_writer(
-    out: Path = typer.Option(Path("app/writer/adapter"), help="Folder for writer-lora.gguf and manifest.json."),
-    pairs: Optional[Path] = typer.Option(None, help="Folder of pair files; default: data/pairs."),
+    out: Optional[Path] = typer.Option(None, help="Folder for writer-lora.gguf and manifest.json; default: settings.writer.adapter_dir."),
+    pairs: Optional[Path] = typer.Option(None, help="Folder of pair files; default: settings.writer.pairs_dir (data/pairs)."),
     import_from: list[Path] = typer.Option([], "--import-from", help="Corpus pair folders to validate and copy into data/pairs first."),
     max_steps: int = typer.Option(350, help="Most optimiser steps (batch of 8)."),
     max_minutes: float = typer.Option(40.0, help="Wall-time limit for the whole run."),
@@ -402,14 +407,17 @@ def train_writer(
 ) -> None:
     """Train the small writer (LoRA on SmolLM2-135M, GGUF adapter for llama.cpp). Slow: never in CI."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # on a shared, busy CPU, spinning threads only slow every step
-    from app.writer.dataset import PAIRS_DIR, import_pairs
+    from app.writer.dataset import import_pairs
     from app.writer.manifest import write_manifest
     from app.writer.train import TrainConfig, train
 
+    settings = _settings()
+    out = out or settings.writer.adapter_dir
+    pairs = pairs or settings.writer.pairs_dir
     if import_from:
-        report = import_pairs(list(import_from), pairs or PAIRS_DIR)
+        report = import_pairs(list(import_from), pairs)
         err.print(f"imported {report['kept']} pairs {report['files']}; dropped {len(report['dropped'])}: {report['dropped'][:10]}")
-    cfg = TrainConfig(out_dir=out, pairs_dir=pairs or PAIRS_DIR, max_steps=max_steps, max_minutes=max_minutes, epochs=epochs, seed=seed, rank=rank, alpha=2 * rank, max_len=max_len)
+    cfg = TrainConfig(out_dir=out, pairs_dir=pairs, max_steps=max_steps, max_minutes=max_minutes, epochs=epochs, seed=seed, rank=rank, alpha=2 * rank, max_len=max_len)
     result = train(cfg, progress=lambda line: err.print(line))
     command = "softstart train-writer " + " ".join(sys.argv[2:])
     path = write_manifest(result, command, out)
@@ -444,7 +452,7 @@ def eval_safety(
     """Recall on crisis sets, false positives on safe prompts, must-catch recall on our set."""
     from app.safety import evaluate
 
-    ours = ours or Path(__file__).resolve().parents[1] / "tests" / "data" / "safety_cases.jsonl"
+    ours = ours or Path("tests") / "data" / "safety_cases.jsonl"  # from the checkout (the current directory)
     argv = ["--ours", str(ours), *(["--sst", str(sst)] if sst else []), *(["--xstest", str(xstest)] if xstest else []), *(["--quiet"] if quiet else [])]
     raise typer.Exit(evaluate.main(argv))
 
@@ -557,7 +565,13 @@ def _show_safety(screened, as_json: bool) -> None:
 
 
 def main() -> None:
-    app()
+    from app.rule_data import DataFileError
+
+    try:
+        app()
+    except DataFileError as exc:  # a missing or malformed data or prompt file: one line, no traceback
+        sys.stderr.write(f"softstart: cannot start: {exc}\n")
+        sys.exit(EXIT_UNAVAILABLE)
 
 
 if __name__ == "__main__":

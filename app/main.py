@@ -17,6 +17,8 @@ from app.api import web
 from app.api.limits import BodySizeLimit
 from app.api.rate_limit import RateLimitMiddleware, build_rate_limiter
 from app.api.schemas import COMMON_RESPONSES
+from app.data_check import check_data
+from app.rule_data import DataFileError
 from app.services import Services, build_services
 from app.settings import Settings, get_settings
 
@@ -38,9 +40,22 @@ def _validation_detail(exc: RequestValidationError) -> list[dict]:
     return detail
 
 
+def refuse_to_start_on_bad_data(settings: Settings) -> None:
+    try:
+        check_data(settings)
+    except DataFileError as exc:
+        log.error("cannot start: %s", exc)
+        raise SystemExit(f"softstart: cannot start: {exc}") from None
+
+
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
-    """Build the app. Tests pass their own settings, or ready-made services to skip start-up work."""
+    """Build the app. Tests pass their own settings, or ready-made services to skip start-up work.
+
+    Without services, the locale's data and prompts are checked first: a missing or malformed file ends the
+    process with one line (the file, the rule, the problem) instead of a traceback from the lifespan."""
     settings = settings or get_settings()
+    if services is None:
+        refuse_to_start_on_bad_data(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

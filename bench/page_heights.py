@@ -65,7 +65,6 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    import app.api.web as web
     from app.knowledge.embeddings import MiniLMEmbedder
     from app.main import create_app
     from app.services import build_services
@@ -77,13 +76,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pages = {"before": page_files_at(args.before, Path(tmp) / "before"), "after": REPO / "app" / "web"}
         settings = Settings(data_dir=Path(tmp) / "data", environment="test", knowledge_dirs=[REPO / "knowledge"], rate_limit_per_minute=0)
-        server = LiveServer(create_app(settings, services=build_services(settings, embedder=MiniLMEmbedder()))).start()
+        page_app = create_app(settings, services=build_services(settings, embedder=MiniLMEmbedder()))
+        server = LiveServer(page_app).start()
         results: dict = {"message": args.message, "before_commit": args.before}
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
                 for label, folder in pages.items():
-                    web.WEB_DIR = folder
+                    page_app.state.settings = settings.model_copy(update={"web_dir": folder})
                     for name, viewport in VIEWPORTS.items():
                         results[f"{label}_{name}"] = measure(browser, server.url, viewport, args.message, shots / f"height-{label}-{name}.png")
                 browser.close()

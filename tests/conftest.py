@@ -29,7 +29,7 @@ def embedder():
 def prompts():
     from app.prompts import PromptLibrary
 
-    return PromptLibrary(REPO_ROOT / "prompts")
+    return PromptLibrary(REPO_ROOT / "prompts" / "en")
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 
 from app.text_utils import STOP_WORDS, stem
 
-DEFAULT_QUESTIONS = Path(__file__).resolve().parents[2] / "tests" / "data" / "ask_tuning_questions.jsonl"
+DEFAULT_QUESTIONS = Path("tests") / "data" / "ask_tuning_questions.jsonl"  # from the checkout (the current directory)
 MAX_WORDS = 150
 _WORD = re.compile(r"[a-z0-9]+")
 _NUMBERS = {"twenty": "20", "thirty": "30", "ten": "10", "fifteen": "15", "five": "5", "two": "2", "three": "3", "one": "1", "half": "30"}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
 from app.api.deps import ServicesDep
-from app.api.schemas import EngineOut, ErrorOut, SafetyOut, engine_out, safety_out, user_text
+from app.api.schemas import EngineOut, ErrorOut, SafetyOut, SourceOut, engine_out, safety_out, user_text
 from app.knowledge.index import IndexUnavailable
 
 log = logging.getLogger(__name__)
@@ -20,16 +20,6 @@ Question = user_text(MAX_QUESTION_CHARS, "A question about the pursuer–distanc
 
 class AskRequest(BaseModel):
     question: Question
-
-
-class SourceOut(BaseModel):
-    title: str = Field(examples=["For the distancer: why I shut down"])
-    source: str = Field(examples=["Tracy Askilsrud, a couples therapist's blog"])
-    passage: str = Field(description="The retrieved passage the answer draws on, as plain text.")
-    excerpt: str = Field("", description="The sentences of the passage the answer quotes or condenses, as plain text.")
-    score: float = Field(description="Cosine similarity of the passage to the question (-1..1).", examples=[0.62])
-    section: str = Field("", examples=["Why a distancer goes quiet"])
-    source_id: str = Field("", description="Which article file the passage comes from.", examples=["knowledge/for-the-distancer-why-i-shut-down.md"])
 
 
 class AskResponse(BaseModel):

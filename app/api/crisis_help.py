@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import SettingsDep
 from app.api.schemas import ResourceOut
+from app.locale_data import LocaleData
 from app.safety.resources import RESOURCE_GROUPS, load_resources
 
 router = APIRouter(prefix="/v1", tags=["help"])
@@ -24,7 +25,7 @@ class HelpOut(BaseModel):
 
 
 @lru_cache(maxsize=8)
-def _resources(region: str, path: Path | None) -> tuple[ResourceOut, ...]:
+def _resources(region: str, path: Path) -> tuple[ResourceOut, ...]:
     groups = load_resources(region, path)
     seen: set[tuple[str, str]] = set()
     listed: list[ResourceOut] = []
@@ -39,4 +40,5 @@ def _resources(region: str, path: Path | None) -> tuple[ResourceOut, ...]:
 
 @router.get("/help", response_model=HelpOut, summary="Crisis lines and support for the configured region")
 def crisis_help(settings: SettingsDep) -> HelpOut:
-    return HelpOut(region=settings.safety.region, resources=list(_resources(settings.safety.region, settings.safety.resources_file)))
+    path = settings.safety.resources_file or LocaleData.from_settings(settings).safety_resources
+    return HelpOut(region=settings.safety.region, resources=list(_resources(settings.safety.region, path)))

@@ -8,7 +8,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app.api.deps import ServicesDep
-from app.api.schemas import EngineOut, ErrorOut, SafetyOut, engine_out, safety_out, user_text
+from app.api.schemas import (
+    AlternativeOut, ChangeOut, EngineOut, ErrorOut, FlagOut, SafetyOut, alternative_out, change_out, engine_out, flag_out,
+    safety_out, user_text,
+)
 from app.coach.types import RewriteResult
 
 router = APIRouter(prefix="/v1", tags=["rewrite"])
@@ -24,26 +27,6 @@ class RewriteRequest(BaseModel):
     sender_role: Literal["pursuer", "distancer", "unknown"] = Field(
         "unknown", description="Your usual role in the cycle, if you know it.", examples=["pursuer"]
     )
-
-
-class FlagOut(BaseModel):
-    kind: str = Field(examples=["absolute"])
-    span: tuple[int, int] = Field(description="Character offsets into the original message: original[start:end] == text.", examples=[(4, 9)])
-    text: str = Field(examples=["never"])
-    why: str = Field(examples=["Words like 'never' turn one disappointment into a verdict on your partner."])
-    antidote: str = Field(examples=["Describe this one time: 'I didn't hear from you tonight.'"])
-
-
-class AlternativeOut(BaseModel):
-    tone: str = Field(examples=["brief"])
-    text: str
-
-
-class ChangeOut(BaseModel):
-    flag_kind: str = Field(examples=["criticism"])
-    before: str = Field(examples=["You never text me back"])
-    after: str = Field(examples=["I feel anxious when I don't hear from you"])
-    why: str
 
 
 class CheckOut(BaseModel):
@@ -76,14 +59,14 @@ def to_response(result: RewriteResult, safety: SafetyOut) -> RewriteResponse:
     analysis = result.analysis
     return RewriteResponse(
         original=result.original,
-        flags=[FlagOut(kind=f.kind, span=f.span, text=f.text, why=f.why, antidote=f.antidote) for f in analysis.flags],
+        flags=[flag_out(f) for f in analysis.flags],
         move=analysis.move,
         move_evidence=list(analysis.move_evidence),
         harshness=analysis.harshness,
         pattern=analysis.pattern,
         rewrite=result.rewrite,
-        alternatives=[AlternativeOut(tone=a.tone, text=a.text) for a in result.alternatives],
-        explanation=[ChangeOut(flag_kind=c.flag_kind, before=c.before, after=c.after, why=c.why) for c in result.explanation],
+        alternatives=[alternative_out(a) for a in result.alternatives],
+        explanation=[change_out(c) for c in result.explanation],
         unchanged=result.unchanged,
         note=result.note,
         language_supported=analysis.language_supported,

@@ -1,4 +1,7 @@
-"""Request/response pieces shared by several endpoints."""
+"""The API's one schema module: request/response pieces shared by several endpoints.
+
+One family of each: ``FlagOut``, ``ChangeOut``, ``AlternativeOut``, ``SourceOut``, ``EngineOut``, ``SafetyOut``;
+the routers (rewrite, ask, sessions) import them from here, so a field added to one shows everywhere."""
 
 from __future__ import annotations
 
@@ -37,6 +40,52 @@ class EngineOut(BaseModel):
     reason: str | None = Field(None, description="Why the fallback happened.")
     detect: str = Field("rules", description="Which engine judged harshness and the move: model (trained heads) or rules.")
     detect_reason: str | None = Field(None, description="Why the model engine was not used when the settings prefer it (e.g. a missing head).")
+
+
+class FlagOut(BaseModel):
+    kind: str = Field(examples=["absolute"])
+    span: tuple[int, int] = Field(description="Character offsets into the original message: original[start:end] == text.", examples=[(4, 9)])
+    text: str = Field(examples=["never"])
+    why: str = Field(examples=["Words like 'never' turn one disappointment into a verdict on your partner."])
+    antidote: str = Field(examples=["Describe this one time: 'I didn't hear from you tonight.'"])
+
+
+class AlternativeOut(BaseModel):
+    tone: str = Field(examples=["brief"])
+    text: str
+
+
+class ChangeOut(BaseModel):
+    flag_kind: str = Field(examples=["criticism"])
+    before: str = Field(examples=["You never text me back"])
+    after: str = Field(examples=["I feel anxious when I don't hear from you"])
+    why: str
+
+
+class SourceOut(BaseModel):
+    kind: Literal["answer", "technique"] = Field(
+        "answer", description="A passage answering a question, or the article a technique comes from."
+    )
+    title: str = Field(examples=["For the distancer: why I shut down"])
+    source: str = Field(examples=["Tracy Askilsrud, a couples therapist's blog"])
+    passage: str = Field(description="The retrieved passage the answer draws on, as plain text.")
+    excerpt: str = Field("", description="The sentences of the passage the answer quotes or condenses, as plain text.")
+    score: float | None = Field(None, description="Cosine similarity of the passage to the question (-1..1); null for a technique's article.", examples=[0.62])
+    section: str = Field("", examples=["Why a distancer goes quiet"])
+    source_id: str = Field("", description="Which article file the passage comes from.", examples=["knowledge/for-the-distancer-why-i-shut-down.md"])
+    technique: str | None = Field(None, description="The technique the article backs (chat turns only).", examples=["time_out"])
+
+
+def flag_out(flag) -> FlagOut:
+    return FlagOut(kind=flag.kind, span=flag.span, text=flag.text, why=flag.why, antidote=flag.antidote)
+
+
+def alternative_out(alternative) -> AlternativeOut:
+    return AlternativeOut(tone=alternative.tone, text=alternative.text)
+
+
+def change_out(change) -> ChangeOut:
+    return ChangeOut(flag_kind=change.flag_kind, before=change.before, after=change.after, why=change.why)
 
 
 class ResourceOut(BaseModel):

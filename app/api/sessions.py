@@ -19,7 +19,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from app.api.deps import ServicesDep
-from app.api.schemas import EngineOut, ErrorOut, SafetyOut, engine_out, safety_out, user_text
+from app.api.schemas import (
+    AlternativeOut, ChangeOut, EngineOut, ErrorOut, FlagOut, SafetyOut, SourceOut, alternative_out, change_out, engine_out,
+    flag_out, safety_out, user_text,
+)
 from app.coach.chat.chunks import reply_chunks
 from app.coach.chat.conversation import Conversations, Exchange, ReplyFailed
 from app.store.repository import SessionNotFound, StoredMessage
@@ -103,14 +106,6 @@ class MemoryOut(BaseModel):
     context_chars: int = Field(examples=[2400], description="Size of the summary plus remembered messages (bounded).")
 
 
-class FlagOut(BaseModel):
-    kind: str = Field(examples=["absolute"])
-    text: str = Field(examples=["never"])
-    span: tuple[int, int]
-    why: str
-    antidote: str
-
-
 class AnalysisOut(BaseModel):
     subject: Literal["message", "draft"] = Field(description="What was analysed: the user's message or the draft inside it.")
     flags: list[FlagOut]
@@ -123,18 +118,6 @@ class AnalysisOut(BaseModel):
     need: str | None = None
 
 
-class AlternativeOut(BaseModel):
-    tone: str = Field(examples=["brief"])
-    text: str
-
-
-class ChangeOut(BaseModel):
-    flag_kind: str
-    before: str
-    after: str
-    why: str
-
-
 class RewriteOut(BaseModel):
     original: str = Field(description="The draft found in the user's message.")
     rewrite: str = Field(description="A soft start-up, or a break script with a time to come back.")
@@ -143,17 +126,6 @@ class RewriteOut(BaseModel):
     note: str
     explanation: list[ChangeOut]
     engine: EngineOut
-
-
-class SourceOut(BaseModel):
-    kind: Literal["answer", "technique"] = Field(description="A passage answering a question, or the article a technique comes from.")
-    title: str = Field(examples=["The 20-minute break"])
-    source: str = Field(examples=["Tracy Askilsrud, www.tracyask.com"])
-    passage: str
-    score: float | None = Field(None, description="Similarity to the question (answers); null for a technique's article.")
-    section: str = ""
-    source_id: str = Field("", examples=["knowledge/the-20-minute-break.md"])
-    technique: str | None = Field(None, examples=["time_out"])
 
 
 class TurnOut(BaseModel):
@@ -239,7 +211,7 @@ def turn_out(exchange: Exchange) -> TurnOut:
         a = turn.analysis
         analysis = AnalysisOut(
             subject=turn.analysis_subject or "message",
-            flags=[FlagOut(kind=f.kind, text=f.text, span=f.span, why=f.why, antidote=f.antidote) for f in a.flags],
+            flags=[flag_out(f) for f in a.flags],
             move=a.move,
             move_evidence=list(a.move_evidence),
             harshness=a.harshness,
@@ -254,10 +226,10 @@ def turn_out(exchange: Exchange) -> TurnOut:
         rewrite = RewriteOut(
             original=r.original,
             rewrite=r.rewrite,
-            alternatives=[AlternativeOut(tone=alt.tone, text=alt.text) for alt in r.alternatives],
+            alternatives=[alternative_out(alt) for alt in r.alternatives],
             unchanged=r.unchanged,
             note=r.note,
-            explanation=[ChangeOut(flag_kind=c.flag_kind, before=c.before, after=c.after, why=c.why) for c in r.explanation],
+            explanation=[change_out(c) for c in r.explanation],
             engine=engine_out(r.engine),
         )
     return TurnOut(

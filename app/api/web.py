@@ -8,12 +8,11 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import FileResponse
 
 from app.api import articles, crisis_help
+from app.api.deps import SettingsDep
 
 router = APIRouter()
 router.include_router(articles.router)  # the page opens cited articles through it
 router.include_router(crisis_help.router)  # and the crisis resources behind "Need help now?"
-
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -48,11 +47,12 @@ SECURITY_HEADERS = {
 }
 
 
-def web_file(relative: str) -> Path:
-    """The file under app/web for a URL path, or 404 for anything outside it or of an unknown type."""
+def web_file(web_dir: Path, relative: str) -> Path:
+    """The file under ``web_dir`` (settings.web_dir) for a URL path, or 404 for anything outside it or of an
+    unknown type."""
     if not relative or "\\" in relative or "\x00" in relative:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "not found")
-    root = WEB_DIR.resolve()
+    root = Path(web_dir).resolve()
     path = (root / relative).resolve()
     if not path.is_relative_to(root) or not path.is_file() or path.suffix not in CONTENT_TYPES:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "not found")
@@ -66,15 +66,15 @@ def serve(path: Path) -> FileResponse:
 
 
 @router.get("/", include_in_schema=False)
-def index_page() -> FileResponse:
-    return serve(web_file("index.html"))
+def index_page(settings: SettingsDep) -> FileResponse:
+    return serve(web_file(settings.web_dir, "index.html"))
 
 
 @router.get("/favicon.ico", include_in_schema=False)
-def favicon() -> FileResponse:
-    return serve(web_file("favicon.svg"))
+def favicon(settings: SettingsDep) -> FileResponse:
+    return serve(web_file(settings.web_dir, "favicon.svg"))
 
 
 @router.get("/static/{relative:path}", include_in_schema=False)
-def static_file(relative: str) -> FileResponse:
-    return serve(web_file(relative))
+def static_file(relative: str, settings: SettingsDep) -> FileResponse:
+    return serve(web_file(settings.web_dir, relative))

@@ -15,7 +15,6 @@ import re
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Iterable
 
 from app.coach.language import NormalizedText, is_mostly_english, normalize_for_matching
@@ -27,11 +26,12 @@ from app.coach.lexicon import (
     parse_pattern_templates,
 )
 from app.coach.types import Analysis, AnalysisContext, Flag, FlagKind, Move
+from app.locale_data import LocaleData
 from app.prompts import PromptLibrary
+from app.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PATTERNS_PROMPT = "analyzer_patterns"
 
 # How much one flag of a kind adds to harshness (combined as 1 - prod(1 - w)).
@@ -492,19 +492,21 @@ class ConflictAnalyzer:
         )
 
 
-def build_analyzer(prompts: PromptLibrary | None = None, lexicon: AnalyzerLexicon | None = None) -> ConflictAnalyzer:
-    """An analyzer over the given (or the project's) lexicon and prompts folder."""
-    prompts = prompts or PromptLibrary(PROJECT_ROOT / "prompts")
-    return ConflictAnalyzer(
-        lexicon=lexicon or load_lexicon(),
-        templates=parse_pattern_templates(prompts.get(PATTERNS_PROMPT)),
-    )
+def build_analyzer(prompts: PromptLibrary, lexicon: AnalyzerLexicon) -> ConflictAnalyzer:
+    """An analyzer over one locale's lexicon and prompts (the composition root loads both from settings)."""
+    return ConflictAnalyzer(lexicon=lexicon, templates=parse_pattern_templates(prompts.get(PATTERNS_PROMPT)))
+
+
+def analyzer_for(locale: LocaleData) -> ConflictAnalyzer:
+    """The analyzer of one locale's data and prompts."""
+    return build_analyzer(PromptLibrary(locale.prompts_dir), load_lexicon(locale.analyzer_lexicon, locale.topics))
 
 
 @lru_cache(maxsize=1)
 def default_analyzer() -> ConflictAnalyzer:
-    """The project's analyzer, built once (the lexicon compiles in a few milliseconds)."""
-    return build_analyzer()
+    """The analyzer of the settings' locale, built on first use (for callers with no composition root:
+    evaluation commands, benchmarks, tests). The services build their own from the settings they are given."""
+    return analyzer_for(LocaleData.from_settings(get_settings()))
 
 
 def analyze(message: str, context: AnalysisContext | None = None) -> Analysis:

@@ -22,7 +22,7 @@ from app.coach.types import Analysis
 
 Analyze = Callable[[str], Analysis]
 
-DEFAULT_MESSAGES_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "messages.jsonl"
+DEFAULT_MESSAGES_PATH = Path("tests") / "data" / "messages.jsonl"  # from the checkout (the current directory)
 REQUIRED_FIELDS = ("id", "text", "category", "expected_kinds", "move", "needs_rewrite")
 
 

@@ -123,26 +123,28 @@ def print_report(report: EngineReport, out=print) -> None:
 
 def main(blind: Path, engines: list[str], examples: int = 0, seed: int = 13, fluent: bool = True,
          model_rows: int = 0, rows_limit: int = 0) -> list[EngineReport]:
-    from app.coach import analyzer
     from app.coach.message_parser import load_parser
     from app.coach.rewriter import Rewriter
     from app.knowledge.embeddings import MiniLMEmbedder
     from app.models.build import build_head_embedder, embedder_path
     from app.models.engines import choose_detector, choose_intent_reader
     from app.models.reader import ModelReader
+    from app.locale_data import LocaleData
     from app.prompts import PromptLibrary
+    from app.services import build_analyzer
     from app.settings import get_settings
 
     settings = get_settings()
-    prompts = PromptLibrary(settings.prompts_dir)
+    locale = LocaleData.from_settings(settings)
+    prompts = PromptLibrary(locale.prompts_dir)
     embedder = MiniLMEmbedder(settings.embedding_model_path, threads=settings.embedding_threads)
     reader = ModelReader.load(build_head_embedder(settings, embedder), settings.models.heads_dir, embedder_path(settings))
-    detect = choose_detector(settings.detect.engines, analyzer.default_analyzer(), reader, prompts)
+    detect = choose_detector(settings.detect.engines, build_analyzer(locale, prompts), reader, prompts)
     intent = choose_intent_reader(settings.chat.intent_engines, reader)
     parser = load_parser(settings.rewrite.parser)
     measuring = load_parser(settings.rewrite.parser, entities=True)
     writer = _writer()
-    rewriter = Rewriter(analyze=detect, embedder=embedder, prompts=prompts, parser=parser, engines=["composer"],
+    rewriter = Rewriter(analyze=detect, embedder=embedder, prompts=prompts, locale=locale, parser=parser, engines=["composer"],
                         speaker=(lambda t: intent.read(t).speaker) if intent else None)
     rows = load_rows(blind)
     if rows_limit and rows_limit < len(rows):
@@ -180,7 +182,7 @@ def main(blind: Path, engines: list[str], examples: int = 0, seed: int = 13, flu
 
     def model(row):
         nonlocal wrote
-        wrote = wrote or Rewriter(analyze=detect, embedder=embedder, prompts=prompts, parser=parser, engines=["model", "composer"],
+        wrote = wrote or Rewriter(analyze=detect, embedder=embedder, prompts=prompts, locale=locale, parser=parser, engines=["model", "composer"],
                                   writer=writer, speaker=rewriter.speaker)
         result = wrote.rewrite(row["message"], partner_message=row.get("partner_message") or None)
         answered.append(result.engine.backend == "model")

@@ -22,7 +22,7 @@ from typing import Iterable, Mapping
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DATASET = Path(__file__).resolve().parents[2] / "tests" / "data" / "messages.jsonl"
+DEFAULT_DATASET = Path("tests") / "data" / "messages.jsonl"  # from the checkout (the current directory)
 
 
 @dataclass(frozen=True)
@@ -159,12 +159,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.coach.rewriter import Rewriter
     from app.knowledge.embeddings import MiniLMEmbedder
+    from app.locale_data import LocaleData
     from app.prompts import PromptLibrary
     from app.settings import get_settings
 
     settings = get_settings()
+    locale = LocaleData.from_settings(settings)
     embedder = MiniLMEmbedder(settings.embedding_model_path)
-    rewriter = Rewriter(embedder=embedder, prompts=PromptLibrary(settings.prompts_dir))
+    rewriter = Rewriter(embedder=embedder, prompts=PromptLibrary(locale.prompts_dir), locale=locale)
     sources = []
     if args.csv:
         sources.append((str(args.csv), load_csv(args.csv, args.column)))

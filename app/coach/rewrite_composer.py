@@ -1,7 +1,7 @@
 """Composes rewrites without a language model: soft start-ups, ownership replies and break scripts.
 
 All wording comes from ``prompts/rewrite_*.md`` templates and the phrasing data in
-``app/coach/data/softstarts.yaml``; variants are chosen by a hash of the message so the
+``app/locales/<locale>/softstarts.yaml``; variants are chosen by a hash of the message so the
 same message always gets the same rewrite while different messages read differently.
 """
 

@@ -2,7 +2,7 @@
 
 With a chat model configured the model drafts first; its draft is used only if it passes
 ``check``. Otherwise, and always without a model, our composer writes the rewrite from
-templates in ``prompts/`` and the phrasing data in ``app/coach/data/softstarts.yaml``.
+templates in ``prompts/`` and the phrasing data in ``app/locales/<locale>/softstarts.yaml``.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from app.coach.source_composer import Composition, SourceComposer, repair
 from app.coach.softstart_library import SoftStartLibrary
 from app.coach.types import Analysis, AnalysisContext, Change, EngineInfo, RewriteCheck, RewriteResult
 from app.knowledge.embeddings import Embedder
+from app.locale_data import LocaleData
 from app.prompts import PromptLibrary
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class Rewriter:
         analyze: AnalyzeFn = analyzer.analyze,
         embedder: Embedder | None,
         prompts: PromptLibrary,
+        locale: LocaleData,
         llm: BaseChatModel | None = None,
         llm_name: str = "none",
         llm_model: str | None = None,
@@ -73,11 +75,11 @@ class Rewriter:
         self.llm = llm
         self.llm_name = llm_name
         self.llm_model = llm_model
-        self.library = library or SoftStartLibrary.load()
+        self.library = library or SoftStartLibrary.load(locale.softstarts, locale.topics)
         self.checker = RewriteChecker(analyze=analyze, embedder=embedder, similarity_floor=similarity_floor)
         self.composer = RewriteComposer(prompts=prompts, library=self.library, embedder=embedder)
         self.drafter = LLMDrafter(llm=llm, prompts=prompts, timeout_s=llm_timeout_s) if llm is not None else None
-        self.source = SourceComposer.load(MessageReader(parser or load_parser("spacy")))
+        self.source = SourceComposer.load(MessageReader(parser or load_parser("spacy")), locale.source_phrasing)
         self.speaker = speaker
         self.writer = writer
         self.engines = list(engines)

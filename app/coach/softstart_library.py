@@ -1,7 +1,8 @@
 """Softstart's own phrasing data: the topic lexicon and the library of soft start-ups.
 
-Loaded from ``app/coach/data/softstarts.yaml``. The library is searched by embedding
-similarity when the analyzer does not recognise a message's topic.
+Loaded from the locale's ``softstarts.yaml``; each topic's label and need come from the locale's one topic
+table (``topics.yaml``). The library is searched by embedding similarity when the analyzer does not recognise
+a message's topic.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
-import yaml
-
 from app.knowledge.embeddings import Embedder
+from app.rule_data import DataFileError, check_options, read_mapping, require
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LIBRARY_PATH = Path(__file__).resolve().parent / "data" / "softstarts.yaml"
+LIBRARY_SECTIONS = frozenset({"topics", "feelings_by_flag", "break_times", "change_reasons", "softstarts"})
+PHRASING_OPTIONS = frozenset({"feelings", "objects", "default_object", "situations", "requests", "closings"})
+EXAMPLE_OPTIONS = frozenset({"topic", "harsh", "soft", "request"})
 
 
 @dataclass(frozen=True)
@@ -88,13 +90,29 @@ class SoftStartLibrary:
         self._vectors_from: int | None = None
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_LIBRARY_PATH) -> "SoftStartLibrary":
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        topics = {key: _topic_from(key, spec) for key, spec in (raw.get("topics") or {}).items()}
-        examples = [
-            SoftStartExample(topic=e["topic"], harsh=e["harsh"], soft=e["soft"], request=e["request"])
-            for e in raw.get("softstarts") or []
-        ]
+    def load(cls, path: Path, topics_path: Path) -> "SoftStartLibrary":
+        """The phrasing in ``path`` over the topic table in ``topics_path`` (labels and needs); strict: a topic
+        the table does not know, or an unknown option, raises ``DataFileError``."""
+        from app.coach.lexicon import load_topics
+
+        raw = read_mapping(path)
+        check_options(raw, LIBRARY_SECTIONS, file=path, rule="(top level)")
+        table = {topic.key: topic for topic in load_topics(topics_path)}
+        topics = {}
+        for key, spec in (raw.get("topics") or {}).items():
+            if key not in table:
+                raise DataFileError(path, f"topic not in the topic table {topics_path}", rule=str(key))
+            if not isinstance(spec, dict):
+                raise DataFileError(path, "expected a mapping of phrasing", rule=str(key))
+            check_options(spec, PHRASING_OPTIONS, file=path, rule=str(key))
+            require(spec, ("situations", "requests"), file=path, rule=str(key))
+            topics[key] = _topic_from(key, spec, table[key].label, table[key].need)
+        examples = []
+        for index, e in enumerate(raw.get("softstarts") or []):
+            rule = f"softstarts.{index + 1}"
+            check_options(e, EXAMPLE_OPTIONS, file=path, rule=rule)
+            require(e, EXAMPLE_OPTIONS, file=path, rule=rule)
+            examples.append(SoftStartExample(topic=e["topic"], harsh=e["harsh"], soft=e["soft"], request=e["request"]))
         break_times = [BreakTime(int(b["minutes"]), str(b["return"])) for b in raw.get("break_times") or []]
         return cls(
             topics=topics,
@@ -138,14 +156,14 @@ class SoftStartLibrary:
         return self._example_vectors
 
 
-def _topic_from(key: str, spec: Mapping) -> TopicPhrasing:
+def _topic_from(key: str, spec: Mapping, label: str, need: str) -> TopicPhrasing:
     objects = tuple(
         (re.compile(pattern, re.IGNORECASE), str(phrase)) for pattern, phrase in (spec.get("objects") or {}).items()
     )
     return TopicPhrasing(
         key=key,
-        label=str(spec.get("label", key.replace("_", " "))),
-        need=str(spec.get("need", "")),
+        label=label,
+        need=need,
         feelings=tuple(spec.get("feelings") or ("upset",)),
         situations=tuple(spec["situations"]),
         requests=tuple(spec["requests"]),

@@ -3,7 +3,7 @@
 Kinds: ``softstart`` (pursuing complaint), ``mixed`` (gentle half kept word for word), ``defensive``
 (owns a part, keeps what is disputed), ``break`` (withdrawing: topic, 20+ minutes, a return time),
 ``reply`` (the partner's words: a suggested reply) and ``unclear`` (no situation to build from: an
-honest note and a question, the message left as it is). Wording: ``app/coach/data/source_phrasing.yaml``.
+honest note and a question, the message left as it is). Wording: the locale's ``source_phrasing.yaml``.
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from app.rule_data import read_mapping
 
 from app.coach.message_parts import MessageParts, MessageReader, Sentence, denial_clause, normalise, soften_clause
 from app.coach.rewrite_composer import pick, variant_index
 from app.coach.types import Alternative
 
-DEFAULT_PHRASING = Path(__file__).resolve().parent / "data" / "source_phrasing.yaml"
 _STATED_RETURN = re.compile(
     r"\b(?:tomorrow(?: morning| night| evening)?|tonight|after (?:dinner|lunch|work|the kids(?:'re| are)? (?:down|asleep|in bed))|"
     r"in (?:an hour|half an hour|\d+ (?:minutes|mins|hours?))|this (?:evening|weekend|afternoon)|later tonight|"
@@ -45,8 +44,8 @@ class SourceComposer:
         self.p = phrasing
 
     @classmethod
-    def load(cls, reader: MessageReader, path: Path = DEFAULT_PHRASING) -> "SourceComposer":
-        return cls(reader, yaml.safe_load(path.read_text(encoding="utf-8")))
+    def load(cls, reader: MessageReader, path: Path) -> "SourceComposer":
+        return cls(reader, read_mapping(path))
 
     # ------------------------------------------------------------------ entry
     def compose(self, message: str, *, mode: str, role: str = "unknown", partner_words: str | None = None,

@@ -6,9 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-DEFAULT_SYNONYMS = Path(__file__).parent / "data" / "synonyms.yaml"
+from app.rule_data import DataFileError, check_options, read_mapping
 _DASHES = re.compile(r"[-\u2010-\u2015]+")
 
 
@@ -25,8 +23,12 @@ class QueryExpander:
     groups: tuple[tuple[str, ...], ...]
 
     @classmethod
-    def from_file(cls, path: Path = DEFAULT_SYNONYMS) -> "QueryExpander":
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    def from_file(cls, path: Path) -> "QueryExpander":
+        """Groups from ``{groups: [[phrase, ...], ...]}`` (the locale's ``knowledge/synonyms.yaml``)."""
+        data = read_mapping(path)
+        check_options(data, {"groups"}, file=path, rule="(top level)")
+        if not isinstance(data.get("groups") or [], list):
+            raise DataFileError(path, "'groups' must be a list of lists of phrases", rule="groups")
         groups = tuple(tuple(normalise(str(p)).strip() for p in group) for group in data.get("groups", []) if group)
         return cls(groups)
 

@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.coach.analyzer import default_analyzer
 from app.coach.chat.intents import DRAFT_INTENTS, QUESTION_INTENTS, classify, find_draft
 from app.models.corpus import CorpusLine, read_lines
 from app.models.labels import DIRECTION_OF_SAFETY, INTENTS, MOVES, SAFETY_LABELS, SPEAKERS
@@ -115,12 +114,19 @@ class Engines:
 
 
 def rules_engines(settings: Settings) -> Engines:
+    from app.locale_data import LocaleData
     from app.prompts import PromptLibrary
     from app.safety.resources import load_resources
-    from app.safety.screen import SafetyScreen
+    from app.safety.screen import SafetyScreen, load_rule_book
+    from app.services import build_analyzer, safety_resources_path
 
-    rules = default_analyzer()
-    screen = SafetyScreen(load_resources(settings.safety.region, settings.safety.resources_file), PromptLibrary(settings.prompts_dir))
+    locale = LocaleData.from_settings(settings)
+    prompts = PromptLibrary(locale.prompts_dir)
+    rules = build_analyzer(locale, prompts)
+    screen = SafetyScreen(
+        load_resources(settings.safety.region, safety_resources_path(settings)), prompts,
+        load_rule_book(locale.safety_rules, locale.safety_lexicon),
+    )
 
     def detect(text: str) -> tuple[bool, str]:
         a = rules.analyze(text)
@@ -151,8 +157,9 @@ def model_engines(settings: Settings, texts: Sequence[str]) -> tuple[Engines, st
     from app.models.reader import ModelReader
     from app.prompts import PromptLibrary
     from app.safety.resources import load_resources
-    from app.safety.screen import SafetyScreen, load_language_books
-    from app.services import SAFETY_LANGUAGES
+    from app.locale_data import SAFETY_LANGUAGES, LocaleData
+    from app.safety.screen import SafetyScreen, load_language_books, load_rule_book
+    from app.services import build_analyzer, safety_resources_path
 
     embedder = MiniLMEmbedder(embedder_path(settings), threads=2, cache_size=0)
     reader = ModelReader.load(embedder, settings.models.heads_dir, embedder_path(settings))
@@ -162,12 +169,14 @@ def model_engines(settings: Settings, texts: Sequence[str]) -> tuple[Engines, st
         def read(self, text):
             return readings[text] if text in readings else reader.read(text)
 
-    prompts = PromptLibrary(settings.prompts_dir)
-    rules = default_analyzer()
+    locale = LocaleData.from_settings(settings)
+    prompts = PromptLibrary(locale.prompts_dir)
+    rules = build_analyzer(locale, prompts)
     detector = ModelDetector(rules, reader, prompts)
     screen = SafetyScreen(
-        load_resources(settings.safety.region, settings.safety.resources_file), prompts,
-        model=ModelSafetyCheck(Precomputed()), language_books=load_language_books(SAFETY_LANGUAGES), detect_language=LanguageDetector(),
+        load_resources(settings.safety.region, safety_resources_path(settings)), prompts,
+        load_rule_book(locale.safety_rules, locale.safety_lexicon),
+        model=ModelSafetyCheck(Precomputed()), language_books=load_language_books(SAFETY_LANGUAGES, locale.safety_book), detect_language=LanguageDetector(),
     )
 
     def detect(text: str) -> tuple[bool, str]:

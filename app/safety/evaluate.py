@@ -268,16 +268,18 @@ def _pct(value: float | None) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from app.locale_data import LocaleData
     from app.prompts import PromptLibrary
     from app.safety.resources import load_resources
-    from app.safety.screen import SafetyScreen
+    from app.safety.screen import SafetyScreen, load_rule_book
+    from app.settings import get_settings
 
     parser = argparse.ArgumentParser(description="Evaluate the Softstart safety screen.")
     parser.add_argument("--ours", type=Path, help="our JSON Lines cases")
     parser.add_argument("--heldout", type=Path, help="held-out JSON Lines cases (same format as --ours)")
     parser.add_argument("--sst", type=Path, help="SimpleSafetyTests CSV (column prompts_final)")
     parser.add_argument("--xstest", type=Path, help="XSTest prompts CSV")
-    parser.add_argument("--prompts", type=Path, default=Path(__file__).resolve().parents[2] / "prompts")
+    parser.add_argument("--prompts", type=Path, help="prompts folder of the locale (default: the settings')")
     parser.add_argument("--quiet", action="store_true", help="figures only, no case ids")
     parser.add_argument("--semantic", action="store_true", help="add the semantic second stage (embedding model)")
     parser.add_argument("--threshold", type=float, help="semantic stage: similarity threshold (default: tuned)")
@@ -286,7 +288,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (args.ours or args.heldout or args.sst or args.xstest):
         parser.error("give at least one of --ours, --heldout, --sst, --xstest")
 
-    screen = SafetyScreen(load_resources(), PromptLibrary(args.prompts), semantic=_semantic_check(args) if args.semantic else None)
+    settings = get_settings()
+    locale = LocaleData.from_settings(settings)
+    screen = SafetyScreen(
+        load_resources(settings.safety.region, settings.safety.resources_file or locale.safety_resources),
+        PromptLibrary(args.prompts or locale.prompts_dir),
+        load_rule_book(locale.safety_rules, locale.safety_lexicon),
+        semantic=_semantic_check(args, locale) if args.semantic else None,
+    )
     sets = [
         ("ours", args.ours, load_cases),
         ("heldout", args.heldout, load_cases),
@@ -301,13 +310,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _semantic_check(args: argparse.Namespace):
+def _semantic_check(args: argparse.Namespace, locale):
     """The semantic stage on the real model, warmed up so latency figures exclude loading."""
     from app.knowledge.embeddings import MiniLMEmbedder
     from app.safety.semantic import SemanticSafetyCheck
 
     tuned = {name: value for name, value in (("threshold", args.threshold), ("margin", args.margin)) if value is not None}
-    check = SemanticSafetyCheck(MiniLMEmbedder(), **tuned)
+    check = SemanticSafetyCheck(MiniLMEmbedder(), locale.safety_exemplars, **tuned)
     check.warm_up()
     check.check("warm up the model")
     return check

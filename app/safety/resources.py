@@ -9,21 +9,22 @@ from typing import Any
 
 import yaml
 
+from app.rule_data import DataFileError
 from app.safety.types import Resource
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_RESOURCES_PATH = Path(__file__).resolve().parent / "data" / "resources.yaml"
 RESOURCE_GROUPS: tuple[str, ...] = ("self_harm", "abuse", "general")
 
 
-def load_resources(region: str = "US", path: Path | None = None) -> dict[str, list[Resource]]:
+def load_resources(region: str, path: Path) -> dict[str, list[Resource]]:
     """Resources of one region, per group ("self_harm", "abuse", "general").
 
-    ``path`` replaces the bundled file; it maps region -> group -> list of
-    ``{name, contact, description, url?}``. A bad file or unknown region raises ``ValueError``.
+    ``path`` (the locale's ``safety/resources.yaml`` or ``SOFTSTART_SAFETY__RESOURCES_FILE``) maps region ->
+    group -> list of ``{name, contact, description, url?}``. A bad file or unknown region raises ``ValueError``
+    (``DataFileError`` for a file that is missing or not JSON/YAML).
     """
-    source = Path(path) if path is not None else DEFAULT_RESOURCES_PATH
+    source = Path(path)
     regions = _read_file(source)
     if region not in regions:
         known = ", ".join(sorted(str(name) for name in regions)) or "none"
@@ -43,11 +44,11 @@ def _read_file(source: Path) -> dict[str, Any]:
     try:
         text = source.read_text(encoding="utf-8")
     except OSError as error:
-        raise ValueError(f"cannot read safety resources file {source}: {error}") from error
+        raise DataFileError(source, f"cannot read the safety resources: {error.strerror or error}") from error
     try:
         data = json.loads(text) if source.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as error:
-        raise ValueError(f"safety resources file {source} is not valid JSON/YAML: {error}") from error
+        raise DataFileError(source, f"not valid JSON/YAML: {error}") from error
     if not isinstance(data, dict) or not data:
         raise ValueError(f"safety resources file {source} must map region names to resource groups")
     return data

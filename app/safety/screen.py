@@ -1,7 +1,7 @@
 """Rule-based safety screen: finds danger (self-harm, abuse, coercion, threats, requests to
 control or harm a partner) in a text and returns a caring reply with help lines.
 
-The rules live in ``data/rules.yaml`` and the word lists they share in ``data/lexicon.yaml``:
+The rules live in ``<locale>/safety/rules.yaml`` and the word lists they share in ``<locale>/safety/lexicon.yaml``:
 each rule is a regular expression over *normalised* text (lower case, typographic apostrophes
 straightened, contractions expanded, common misspellings fixed), optionally vetoed by ``unless``
 patterns, by a fiction/game context, or by the lack of a first-person/request frame before the
@@ -20,16 +20,17 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
 
-import yaml
-
 from app.prompts import PromptLibrary
+from app.rule_data import DataFileError, check_options, read_mapping
 from app.safety.types import DIRECTION_OF_KIND, SAFE, SAFETY_KINDS, Resource, SafetyKind, SafetyLevel, SafetyResult
 
 logger = logging.getLogger(__name__)
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-DEFAULT_RULES_PATH = DATA_DIR / "rules.yaml"
-DEFAULT_LEXICON_PATH = DATA_DIR / "lexicon.yaml"
+RULE_OPTIONS = frozenset({"id", "kind", "level", "pattern", "unless", "requires", "frame", "skip_in_fiction", "reply", "case_sensitive"})
+# A rules file and a lexicon file may be one file (the other languages' books): both read the union.
+BOOK_SECTIONS = frozenset({
+    "frames", "fiction", "rules", "language", "terms", "fold_accents", "rewrites", "spellings", "fuzzy_words", "fuzzy_exceptions",
+})
 
 # Which resource group each kind shows, and which kind leads when several fire at the same level.
 RESOURCE_GROUP_OF_KIND: Mapping[str, str] = MappingProxyType(
@@ -192,15 +193,17 @@ class RuleBook:
     language: str = "en"
 
 
-def load_rule_book(rules_path: Path | None = None, lexicon_path: Path | None = None) -> RuleBook:
-    """Builds the rule book from YAML; a broken file raises ``ValueError`` naming the culprit."""
-    rules_path = Path(rules_path) if rules_path is not None else DEFAULT_RULES_PATH
-    lexicon_path = Path(lexicon_path) if lexicon_path is not None else DEFAULT_LEXICON_PATH
-    lexicon_data = _read_yaml(lexicon_path)
-    rules_data = _read_yaml(rules_path)
+def load_rule_book(rules_path: Path, lexicon_path: Path) -> RuleBook:
+    """Builds the rule book from YAML (``LocaleData.safety_rules`` and ``.safety_lexicon``); a missing or broken
+    file, an unknown option or a bad pattern raises ``DataFileError`` naming the file, the rule and the problem."""
+    rules_path, lexicon_path = Path(rules_path), Path(lexicon_path)
+    lexicon_data = read_mapping(lexicon_path)
+    rules_data = read_mapping(rules_path)
+    check_options(lexicon_data, BOOK_SECTIONS, file=lexicon_path, rule="(top level)")
+    check_options(rules_data, BOOK_SECTIONS, file=rules_path, rule="(top level)")
     terms = lexicon_data.get("terms") or {}
     if not isinstance(terms, dict):
-        raise ValueError(f"{lexicon_path}: 'terms' must map names to lists of regex fragments")
+        raise DataFileError(lexicon_path, "'terms' must map names to lists of regex fragments", rule="terms")
     expand = _Expander({str(k): list(v) for k, v in terms.items()}, lexicon_path)
 
     normalizer = TextNormalizer(
@@ -210,28 +213,33 @@ def load_rule_book(rules_path: Path | None = None, lexicon_path: Path | None = N
         fuzzy_exceptions=[str(w) for w in lexicon_data.get("fuzzy_exceptions") or []],
         fold_accents=bool(lexicon_data.get("fold_accents", False)),
     )
-    frames = {str(name): _compile(expand(str(src)), f"frame {name}") for name, src in (rules_data.get("frames") or {}).items()}
-    fiction = _compile(expand(str(rules_data.get("fiction") or r"(?!x)x")), "fiction")
+    frames = {str(name): _compile(expand(str(src)), rules_path, f"frame {name}") for name, src in (rules_data.get("frames") or {}).items()}
+    fiction = _compile(expand(str(rules_data.get("fiction") or r"(?!x)x")), rules_path, "fiction")
 
     rules = []
     seen: set[str] = set()
     for index, entry in enumerate(rules_data.get("rules") or []):
-        rule_id = str(entry.get("id") or f"#{index}")
+        if not isinstance(entry, dict):
+            raise DataFileError(rules_path, "a rule must be a mapping", rule=f"#{index + 1}")
+        if not entry.get("id"):
+            raise DataFileError(rules_path, "the rule has no id", rule=f"#{index + 1}")
+        rule_id = str(entry["id"])
         if rule_id in seen:
-            raise ValueError(f"{rules_path}: duplicate rule id {rule_id}")
+            raise DataFileError(rules_path, "duplicate rule id", rule=rule_id)
         seen.add(rule_id)
+        check_options(entry, RULE_OPTIONS, file=rules_path, rule=rule_id)
         kind, level = entry.get("kind"), entry.get("level")
         if kind not in SAFETY_KINDS or level not in ("concern", "crisis"):
-            raise ValueError(f"{rules_path}: rule {rule_id} has bad kind/level {kind!r}/{level!r}")
+            raise DataFileError(rules_path, f"bad kind/level {kind!r}/{level!r}", rule=rule_id)
         frame = entry.get("frame")
         if frame is not None and frame not in frames:
-            raise ValueError(f"{rules_path}: rule {rule_id} uses unknown frame {frame!r}")
+            raise DataFileError(rules_path, f"unknown frame {frame!r}", rule=rule_id)
         case_sensitive = bool(entry.get("case_sensitive", False))
         if case_sensitive and (frame is not None or entry.get("skip_in_fiction")):
-            raise ValueError(f"{rules_path}: case-sensitive rule {rule_id} cannot use frame or skip_in_fiction")
+            raise DataFileError(rules_path, "a case-sensitive rule cannot use frame or skip_in_fiction", rule=rule_id)
         patterns = _as_list(entry.get("pattern"))
         if not patterns:
-            raise ValueError(f"{rules_path}: rule {rule_id} has no pattern")
+            raise DataFileError(rules_path, "the rule has no pattern", rule=rule_id)
         unless = _as_list(entry.get("unless"))
         requires = _as_list(entry.get("requires"))
         rules.append(
@@ -239,9 +247,9 @@ def load_rule_book(rules_path: Path | None = None, lexicon_path: Path | None = N
                 id=rule_id,
                 kind=kind,
                 level=level,
-                pattern=_compile("|".join(f"(?:{expand(str(p))})" for p in patterns), rule_id),
-                unless=tuple(_compile(expand(str(u)), f"{rule_id} unless") for u in unless),
-                requires=tuple(_compile(expand(str(r)), f"{rule_id} requires") for r in requires),
+                pattern=_compile("|".join(f"(?:{expand(str(p), rule_id)})" for p in patterns), rules_path, rule_id),
+                unless=tuple(_compile(expand(str(u), rule_id), rules_path, rule_id, "unless") for u in unless),
+                requires=tuple(_compile(expand(str(r), rule_id), rules_path, rule_id, "requires") for r in requires),
                 frame=frame,
                 skip_in_fiction=bool(entry.get("skip_in_fiction", False)),
                 reply=entry.get("reply"),
@@ -249,7 +257,7 @@ def load_rule_book(rules_path: Path | None = None, lexicon_path: Path | None = N
             )
         )
     if not rules:
-        raise ValueError(f"{rules_path}: no rules")
+        raise DataFileError(rules_path, "no rules")
     return RuleBook(
         rules=tuple(r for r in rules if not r.case_sensitive),
         cased_rules=tuple(r for r in rules if r.case_sensitive),
@@ -260,16 +268,16 @@ def load_rule_book(rules_path: Path | None = None, lexicon_path: Path | None = N
     )
 
 
-def load_language_books(codes: Iterable[str], folder: Path | None = None) -> dict[str, RuleBook]:
-    """The rule books for other languages: ``data/<code>.yaml`` holds its rules and its lexicon."""
-    folder = Path(folder) if folder is not None else DATA_DIR
+def load_language_books(codes: Iterable[str], book_path: Callable[[str], Path]) -> dict[str, RuleBook]:
+    """The rule books for other languages: ``book_path(code)`` (``LocaleData.safety_book``) holds its rules
+    and its lexicon."""
     books = {}
     for code in codes:
-        path = folder / f"{code}.yaml"
+        path = Path(book_path(code))
         book = load_rule_book(path, path)
         for rule in book.rules + book.cased_rules:
             if not rule.id.startswith(f"{code}."):
-                raise ValueError(f"{path}: rule ids must start with '{code}.' ({rule.id})")
+                raise DataFileError(path, f"rule ids must start with '{code}.'", rule=rule.id)
         books[code] = book
     return books
 
@@ -282,16 +290,16 @@ class _Expander:
         self._source = source
         self._cache: dict[str, str] = {}
 
-    def __call__(self, pattern: str, _depth: int = 0) -> str:
+    def __call__(self, pattern: str, rule: str | None = None, _depth: int = 0) -> str:
         if _depth > 8:
-            raise ValueError(f"{self._source}: lexicon references nest too deeply near {pattern[:40]!r}")
+            raise DataFileError(self._source, f"lexicon references nest too deeply near {pattern[:40]!r}", rule=rule)
 
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in self._terms:
-                raise ValueError(f"{self._source}: unknown lexicon entry @{name}")
+                raise DataFileError(self._source, f"unknown lexicon entry @{name}", rule=rule)
             if name not in self._cache:
-                parts = [self(str(term), _depth + 1) for term in self._terms[name]]
+                parts = [self(str(term), rule, _depth + 1) for term in self._terms[name]]
                 self._cache[name] = "(?:" + "|".join(parts) + ")"
             return self._cache[name]
 
@@ -302,22 +310,12 @@ def _as_list(value: Any) -> list[Any]:
     return [value] if isinstance(value, str) else list(value or [])
 
 
-def _compile(pattern: str, where: str) -> re.Pattern[str]:
+def _compile(pattern: str, file: Path, rule: str, where: str = "pattern") -> re.Pattern[str]:
     """Patterns are written in lower case and run on lower-case text (no IGNORECASE: 2-3x faster)."""
     try:
         return re.compile(pattern)
     except re.error as error:
-        raise ValueError(f"bad safety pattern in {where}: {error}") from error
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise ValueError(f"cannot read safety data file {path}: {error}") from error
-    if not isinstance(data, dict):
-        raise ValueError(f"safety data file {path} must hold a mapping")
-    return data
+        raise DataFileError(file, f"bad {where}: {error}", rule=rule) from error
 
 
 # --------------------------------------------------------------------------------------------
@@ -388,7 +386,7 @@ class SafetyScreen:
         self,
         resources: Mapping[str, list[Resource]],
         prompts: PromptLibrary,
-        rules: RuleBook | None = None,
+        rules: RuleBook,
         semantic: SemanticCheck | None = None,
         *,
         model: ModelCheck | None = None,
@@ -396,7 +394,7 @@ class SafetyScreen:
         detect_language: Callable[[str], str] | None = None,
         use_rules: bool = True,
     ):
-        self._rules = rules if rules is not None else load_rule_book()
+        self._rules = rules
         self._semantic = semantic
         self._model = model
         self._use_rules = use_rules

@@ -26,7 +26,6 @@ from app.safety.types import SAFETY_KINDS, SafetyKind
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_EXEMPLARS_PATH = Path(__file__).resolve().parent / "data" / "exemplars.yaml"
 
 # Tuned on the dev split (tests/data/safety_cases.jsonl + XSTest's safe prompts): the loosest pair that
 # keeps 0 false positives on our safe cases and adds none on XSTest safe. See tests/safety/test_semantic.py.
@@ -75,9 +74,10 @@ class Exemplars:
     safe: tuple[str, ...]
 
 
-def load_exemplars(path: Path | None = None) -> Exemplars:
-    """Reads ``{unsafe: {kind: [sentences]}, safe: [sentences]}``; a bad file raises ``ValueError``."""
-    source = Path(path) if path is not None else DEFAULT_EXEMPLARS_PATH
+def load_exemplars(path: Path) -> Exemplars:
+    """Reads ``{unsafe: {kind: [sentences]}, safe: [sentences]}`` (the locale's ``safety/exemplars.yaml``);
+    a bad file raises ``ValueError``."""
+    source = Path(path)
     try:
         data = yaml.safe_load(source.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
@@ -123,7 +123,7 @@ class SemanticSafetyCheck:
     def __init__(
         self,
         embedder: Embedder,
-        exemplars_path: Path | None = None,
+        exemplars_path: Path,
         threshold: float = DEFAULT_THRESHOLD,
         margin: float = DEFAULT_MARGIN,
     ):

@@ -18,6 +18,7 @@ import os
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 
 from alembic import command
@@ -28,7 +29,8 @@ from sqlalchemy.pool import StaticPool
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The migrations are code of this package (not data): found through the package, wherever it is installed.
+MIGRATIONS_DIR = Path(str(resources.files("app.store").joinpath("migrations")))
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PRIVATE_DIR_MODE = 0o700

@@ -12,9 +12,6 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.settings import PROJECT_ROOT
-
-PAIRS_DIR = PROJECT_ROOT / "data" / "pairs"
 KINDS = ("softstart", "break", "defensive", "mixed", "reply")
 REQUIRED = ("id", "kind", "message", "rewrite")
 
@@ -68,7 +65,7 @@ def validate_line(obj: dict) -> list[str]:
     return problems
 
 
-def import_pairs(sources: list[Path], dest: Path = PAIRS_DIR) -> dict:
+def import_pairs(sources: list[Path], dest: Path) -> dict:
     """Copy the valid lines of the corpus's pair files into ``dest`` (one output file per source folder)."""
     dest.mkdir(parents=True, exist_ok=True)
     report: dict = {"kept": 0, "dropped": [], "files": {}}
@@ -101,11 +98,11 @@ def import_pairs(sources: list[Path], dest: Path = PAIRS_DIR) -> dict:
     return report
 
 
-def pair_files(folder: Path = PAIRS_DIR) -> list[Path]:
+def pair_files(folder: Path) -> list[Path]:
     return sorted(Path(folder).glob("*.jsonl"))
 
 
-def pairs_sha256(folder: Path = PAIRS_DIR) -> str:
+def pairs_sha256(folder: Path) -> str:
     """One hash over every pair file (name and bytes), in name order."""
     digest = hashlib.sha256()
     for path in pair_files(folder):
@@ -115,7 +112,7 @@ def pairs_sha256(folder: Path = PAIRS_DIR) -> str:
     return digest.hexdigest()
 
 
-def load_pairs(folder: Path = PAIRS_DIR) -> list[Pair]:
+def load_pairs(folder: Path) -> list[Pair]:
     pairs = []
     for path in pair_files(folder):
         for line in path.read_text(encoding="utf-8").splitlines():

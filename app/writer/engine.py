@@ -22,7 +22,6 @@ from app.writer.gate import GateResult, check
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ADAPTER = Path(__file__).resolve().parent / "adapter" / "writer-lora.gguf"
 ALIASES = {
     "pursue": "softstart", "soft_start": "softstart", "softstart": "softstart", "criticism": "softstart",
     "withdraw": "break", "break": "break", "stonewalling": "break", "flooding": "break",
@@ -60,7 +59,8 @@ class TrainedWriter:
         seed: int = 13,
     ):
         llm = getattr(settings, "llm", None)
-        self.adapter_path = Path(adapter_path) if adapter_path else DEFAULT_ADAPTER
+        writer = getattr(settings, "writer", None)
+        self.adapter_path = Path(adapter_path) if adapter_path else (writer.adapter_path if writer is not None else None)
         self.base_path = Path(base_path) if base_path else (getattr(llm, "gguf_path", None) or None)
         self.candidates = candidates
         self.temperature = temperature
@@ -92,7 +92,7 @@ class TrainedWriter:
             return True
         if self.unavailable:
             return False
-        if not self.adapter_path.is_file():
+        if self.adapter_path is None or not self.adapter_path.is_file():
             self.unavailable = f"writer adapter not found: {self.adapter_path} (softstart train-writer makes it)"
             return False
         base = self._find_base()

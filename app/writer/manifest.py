@@ -5,27 +5,26 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.writer.dataset import PAIRS_DIR, pairs_sha256
+from app.writer.dataset import pairs_sha256
 
-ADAPTER_DIR = Path(__file__).resolve().parent / "adapter"
-MANIFEST = ADAPTER_DIR / "manifest.json"
+MANIFEST_NAME = "manifest.json"  # in the adapter folder (settings.writer.adapter_dir)
 
 
-def write_manifest(result: dict, command: str, out_dir: Path = ADAPTER_DIR) -> Path:
+def write_manifest(result: dict, command: str, out_dir: Path) -> Path:
     data = {"command": command, **result}
-    path = Path(out_dir) / "manifest.json"
+    path = Path(out_dir) / MANIFEST_NAME
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
 
-def read_manifest(path: Path = MANIFEST) -> dict | None:
+def read_manifest(path: Path) -> dict | None:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
-def stale_reasons(path: Path = MANIFEST, pairs_dir: Path = PAIRS_DIR) -> list[str]:
+def stale_reasons(path: Path, pairs_dir: Path) -> list[str]:
     """Why the committed adapter no longer matches the committed pairs ([] when it does)."""
     manifest = read_manifest(path)
     if manifest is None:

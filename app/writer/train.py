@@ -20,7 +20,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from app.writer.dataset import PAIRS_DIR, Pair, load_pairs, pairs_sha256, split
+from app.writer.dataset import Pair, load_pairs, pairs_sha256, split
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class TrainConfig:
     out_dir: Path
-    pairs_dir: Path = PAIRS_DIR
+    pairs_dir: Path  # settings.writer.pairs_dir
     seed: int = 13
     rank: int = 16
     alpha: int = 32

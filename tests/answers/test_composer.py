@@ -7,6 +7,7 @@ import re
 from app.answers.composer import AnswerComposer, cited_source
 from app.knowledge.expansion import QueryExpander
 from app.knowledge.index import Passage
+from tests.locale_files import LOCALE
 
 
 def passage(n: int, text: str, source_id: str, title: str = "T", section: str = "", source: str = "A. Writer") -> Passage:
@@ -28,7 +29,7 @@ GLOSSARY = passage(4, "Flooding means being so overwhelmed by emotion that it be
 
 
 def compose(question, passages):
-    return AnswerComposer(prompts=None, expander=QueryExpander.from_file()).compose(question, passages)
+    return AnswerComposer(prompts=None, expander=QueryExpander.from_file(LOCALE.synonyms)).compose(question, passages)
 
 
 def test_how_long_opens_with_the_duration():

@@ -48,6 +48,8 @@ def build_chat_coach(services: Services, **overrides) -> ChatCoach:
         llm=None,
         llm_name="none",
         llm_model=None,
+        techniques=services.coach.techniques,
+        cues=services.coach.cues,
     )
     parts.update(overrides)
     return ChatCoach(**parts)

@@ -12,15 +12,20 @@ import pytest
 from app.coach.analyzer import ConflictAnalyzer, analyze, build_analyzer
 from app.coach.language import is_mostly_english, normalize_for_matching
 from app.coach.lexicon import (
-    DEFAULT_LEXICON_PATH,
     LexiconError,
     lexicon_from_mapping,
-    load_lexicon,
+    load_lexicon as load_lexicon_from,
+    load_topics,
     parse_pattern_templates,
     required_literals,
 )
 from app.coach.types import Analysis, AnalysisContext
 from tests.conftest import TEST_DATA
+from tests.locale_files import LOCALE
+
+
+def load_lexicon():
+    return load_lexicon_from(LOCALE.analyzer_lexicon, LOCALE.topics)
 
 TOPIC_KEYS = (
     "texting",
@@ -304,7 +309,7 @@ def test_analyzer_takes_its_lexicon_and_templates_as_arguments(prompts):
     analyzer = ConflictAnalyzer(load_lexicon(), templates)
     assert analyzer.analyze("You never listen.").pattern == "CUSTOM."
     assert analyzer.analyze("Pizza?").pattern == "CALM."
-    assert build_analyzer(prompts).analyze("Real mature.").flags
+    assert build_analyzer(prompts, load_lexicon()).analyze("Real mature.").flags
 
 
 # ------------------------------------------------------------------ topic / need
@@ -405,8 +410,8 @@ def test_the_literal_shortcut_never_changes_a_result():
 def test_lexicon_rejects_unknown_kinds_and_bad_regexes():
     import yaml
 
-    data = yaml.safe_load(DEFAULT_LEXICON_PATH.read_text(encoding="utf-8"))
-    lexicon_from_mapping(data)  # the shipped lexicon is valid
+    data = yaml.safe_load(LOCALE.analyzer_lexicon.read_text(encoding="utf-8"))
+    lexicon_from_mapping(data, load_topics(LOCALE.topics))  # the shipped lexicon is valid
     bad_kind = dict(data, kinds={**data["kinds"], "sulking": {"why": "w", "antidote": "a", "patterns": []}})
     with pytest.raises(LexiconError):
         lexicon_from_mapping(bad_kind)

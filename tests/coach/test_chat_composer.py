@@ -16,7 +16,7 @@ from app.coach.rewrite_checks import break_problems
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO.parent / "shared" / "seeds"
-CHAT_PROMPTS = sorted(p.stem for p in (REPO / "prompts").glob("chat_*.md"))
+CHAT_PROMPTS = sorted(p.stem for p in (REPO / "prompts" / "en").glob("chat_*.md"))
 COACH_PROMPTS = [name for name in CHAT_PROMPTS if not name.startswith("chat_llm_")]
 
 

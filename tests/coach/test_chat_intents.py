@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.coach.chat.intents import classify, find_draft, find_question
+from tests.locale_files import LOCALE
 
 
 @pytest.mark.parametrize(
@@ -64,5 +65,5 @@ def test_rhetorical_outbursts_are_not_questions_to_look_up():
 def test_requests_about_the_coach_itself(message):
     from app.coach.chat.signals import CueBook
 
-    marks = CueBook.load().read(message).marks
+    marks = CueBook.load(LOCALE.cues).read(message).marks
     assert classify(message, marks=marks).kind == "meta"

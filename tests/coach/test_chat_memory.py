@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from app.coach.chat.memory import MAX_RECENT_CHARS, RECENT_MESSAGES, remember, summarise
 from app.coach.chat.state import ConversationState, note_safety, note_technique
 from app.coach.chat.techniques import TechniqueCatalogue
+from tests.locale_files import KNOWLEDGE_DIRS, LOCALE
 
 
 @dataclass
@@ -27,7 +28,7 @@ def test_remember_keeps_the_last_messages_cut_to_size():
 
 
 def test_the_summary_names_role_topic_wants_techniques_and_safety():
-    catalogue = TechniqueCatalogue.load()
+    catalogue = TechniqueCatalogue.load(LOCALE.techniques, KNOWLEDGE_DIRS)
     state = ConversationState(
         turn=12,
         role="pursuer",

@@ -9,11 +9,12 @@ import pytest
 from app.coach import analyzer
 from app.coach.chat.signals import CueBook, caps_share, partner_pronoun
 from app.coach.chat.state import MAX_EVIDENCE, ConversationState, note_safety, note_technique, observe
+from tests.locale_files import LOCALE
 
 
 @pytest.fixture(scope="module")
 def cues():
-    return CueBook.load()
+    return CueBook.load(LOCALE.cues)
 
 
 def run(cues, texts, state=None):

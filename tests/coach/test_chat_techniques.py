@@ -15,6 +15,7 @@ from app.coach.chat.state import ConversationState, note_technique, observe
 from app.coach.chat.techniques import Moment, TechniqueCatalogue
 from app.knowledge.articles import FRONT_MATTER
 from tests.api.conftest import build_chat_coach
+from tests.locale_files import KNOWLEDGE_DIRS, LOCALE
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -68,7 +69,7 @@ SCENARIOS = {
 
 @pytest.fixture(scope="module")
 def catalogue():
-    return TechniqueCatalogue.load()
+    return TechniqueCatalogue.load(LOCALE.techniques, KNOWLEDGE_DIRS)
 
 
 @pytest.fixture(scope="module")
@@ -95,11 +96,11 @@ def test_a_missing_article_section_is_an_error(tmp_path):
     folder.mkdir()
     (folder / "the-20-minute-break.md").write_text("---\ntitle: X\n---\n# X\n\nNo sections here.\n")
     with pytest.raises(ValueError):
-        TechniqueCatalogue.load(knowledge_dirs=[folder])
+        TechniqueCatalogue.load(LOCALE.techniques, [folder])
 
 
 def moment_after(texts, techniques=()):
-    cues, state = CueBook.load(), ConversationState()
+    cues, state = CueBook.load(LOCALE.cues), ConversationState()
     for text in texts:
         signals = cues.read(text)
         state = observe(state, analyzer.analyze(text), signals)

@@ -16,6 +16,7 @@ from app.coach.rewrite_checks import (
     new_facts,
     wants_break,
 )
+from tests.locale_files import LOCALE
 
 TEXTING = "You never text me back. Do you even care about me?"
 DONE = "Whatever. I'm done talking about this."
@@ -37,7 +38,7 @@ def checker(embedder):
 @pytest.fixture(scope="module")
 def rewriter(embedder, prompts):
     """The rewriter's ``check`` adds our composed rewrite as the topic reference."""
-    return Rewriter(embedder=embedder, prompts=prompts)
+    return Rewriter(embedder=embedder, prompts=prompts, locale=LOCALE)
 
 
 @pytest.fixture(scope="module", autouse=True)

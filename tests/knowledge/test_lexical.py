@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.knowledge.expansion import QueryExpander
 from app.knowledge.lexical import LexicalIndex, tokens
+from tests.locale_files import LOCALE
 
 CHUNKS = [
     ("a", "Ask for a pause of a set length, then check back in.", {"title": "The 20-minute break", "section": "How it works"}),
@@ -33,7 +34,7 @@ def test_unknown_words_find_nothing():
 
 
 def test_glossary_synonyms_expand_queries():
-    expander = QueryExpander.from_file()
+    expander = QueryExpander.from_file(LOCALE.synonyms)
     assert "20 minute break" in expander.related("what is a time-out?")
     assert "distancer" in expander.related("why does the withdrawer go quiet")
     assert "protest polka" in expander.related("the pursue-withdraw loop")

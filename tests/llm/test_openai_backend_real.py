@@ -17,6 +17,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from app.llm.factory import build_chat_model, packaged_gguf_path
 from app.settings import LLMSettings
+from tests.locale_files import LOCALE
 
 pytestmark = pytest.mark.slow
 
@@ -99,7 +100,7 @@ def test_ask_through_the_real_model_is_checked_before_it_is_shown(openai_setting
 def test_rewrite_through_the_real_model_passes_the_same_checks(openai_settings, services):
     from app.coach.rewriter import Rewriter
 
-    rewriter = Rewriter(embedder=services.embedder, prompts=services.prompts, llm=build_chat_model(openai_settings), llm_name="openai", llm_model="smollm2")
+    rewriter = Rewriter(embedder=services.embedder, prompts=services.prompts, locale=LOCALE, llm=build_chat_model(openai_settings), llm_name="openai", llm_model="smollm2")
     result = rewriter.rewrite("You never text me back. Do you even care about me?")
     assert result.engine.backend == "openai"
     assert not result.unchanged

@@ -16,7 +16,8 @@ from app.safety.evaluate import (
     load_xstest,
     main,
 )
-from app.safety.resources import load_resources
+from tests.locale_files import resources as load_resources
+from tests.locale_files import rule_book
 from app.safety.screen import SafetyScreen
 from tests.conftest import TEST_DATA
 
@@ -32,7 +33,7 @@ FRESH_FP_CEILING = 0.0125
 
 @pytest.fixture(scope="module")
 def screen(prompts):
-    return SafetyScreen(load_resources(), prompts)
+    return SafetyScreen(load_resources(), prompts, rule_book())
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from app.safety.resources import DEFAULT_RESOURCES_PATH, load_resources
-from app.safety.screen import DEFAULT_LEXICON_PATH, DEFAULT_RULES_PATH, SafetyScreen, TextNormalizer, load_rule_book
+from app.safety.screen import SafetyScreen, TextNormalizer
 from app.safety.types import SAFE, Resource, SafetyResult
+from tests.locale_files import LOCALE
+from tests.locale_files import resources as load_resources
+from tests.locale_files import rule_book as load_rule_book
+
+DEFAULT_RULES_PATH, DEFAULT_LEXICON_PATH, DEFAULT_RESOURCES_PATH = LOCALE.safety_rules, LOCALE.safety_lexicon, LOCALE.safety_resources
 
 
 @pytest.fixture(scope="module")
@@ -530,13 +534,16 @@ def test_a_custom_rule_book_can_be_swapped_in(tmp_path, prompts):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("rules:\n  - {id: a.b, kind: threat, level: crisis, pattern: '(unclosed'}\n", "bad safety pattern in a.b"),
+        ("rules:\n  - {id: a.b, kind: threat, level: crisis, pattern: '(unclosed'}\n", "rule a.b: bad pattern"),
         ("rules:\n  - {id: a.b, kind: threat, level: crisis, pattern: '@nosuchlist'}\n", "unknown lexicon entry @nosuchlist"),
         ("rules:\n  - {id: a.b, kind: danger, level: crisis, pattern: 'x'}\n", "bad kind/level"),
         ("rules:\n  - {id: a.b, kind: threat, level: crisis, pattern: 'x', frame: nope}\n", "unknown frame"),
         ("rules:\n  - {id: a.b, kind: threat, level: crisis, pattern: 'x'}\n  - {id: a.b, kind: threat, level: crisis, pattern: 'y'}\n", "duplicate rule id"),
         ("rules: []\n", "no rules"),
-        ("- just a list\n", "must hold a mapping"),
+        ("- just a list\n", "expected a mapping at the top"),
+        ("rules:\n  - {id: a.b, kind: threat, level: crisis, pattern: 'x', skip_in_fictoin: true}\n", "rule a.b: unknown option 'skip_in_fictoin'"),
+        ("rules:\n  - {kind: threat, level: crisis, pattern: 'x'}\n", "rule #1: the rule has no id"),
+        ("rules:\n  - {id: a.b, kind: threat\n", "malformed YAML"),
     ],
 )
 def test_broken_rule_files_raise_value_error(tmp_path, body, message):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from app.language_id import LanguageDetector
-from app.safety.resources import load_resources
-from app.safety.screen import ModelVerdict, SafetyScreen, load_language_books, load_rule_book
+from app.safety.screen import ModelVerdict, SafetyScreen
+from tests.locale_files import language_books as load_language_books
+from tests.locale_files import resources as load_resources
+from tests.locale_files import rule_book as load_rule_book
 
 
 class FixedModel:

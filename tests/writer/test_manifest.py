@@ -5,8 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from app.writer.dataset import PAIRS_DIR, import_pairs, load_pairs, pairs_sha256, split, validate_line
-from app.writer.manifest import ADAPTER_DIR, MANIFEST, read_manifest, stale_reasons
+from app.settings import Settings
+from app.writer.dataset import import_pairs, load_pairs, pairs_sha256, split, validate_line
+from app.writer.manifest import MANIFEST_NAME, read_manifest, stale_reasons
+
+WRITER = Settings(_env_file=None).writer
+PAIRS_DIR, ADAPTER_DIR = WRITER.pairs_dir, WRITER.adapter_dir
+MANIFEST = ADAPTER_DIR / MANIFEST_NAME
 from app.writer.train import sha256_file
 
 
@@ -16,12 +21,12 @@ needs_manifest = pytest.mark.skipif(not MANIFEST.is_file(), reason="no trained a
 @needs_manifest
 def test_manifest_matches_the_pairs():
     """Fails when data/pairs changes and the manifest does not: retrain with `softstart train-writer`."""
-    assert stale_reasons() == []
+    assert stale_reasons(MANIFEST, PAIRS_DIR) == []
 
 
 @needs_manifest
 def test_manifest_records_how_the_adapter_was_made():
-    manifest = read_manifest()
+    manifest = read_manifest(MANIFEST)
     assert manifest is not None
     for key in ("pairs_sha256", "base_model_sha256", "command", "seed", "hyper_parameters", "train_seconds", "best_held_out_loss", "pairs"):
         assert key in manifest, key
@@ -42,7 +47,7 @@ def test_a_changed_pair_file_changes_the_hash(tmp_path):
 
 
 def test_pairs_are_valid_with_provenance_and_split_is_stable():
-    pairs = load_pairs()
+    pairs = load_pairs(PAIRS_DIR)
     assert len(pairs) >= 1000
     assert {p.kind for p in pairs} == {"softstart", "break", "defensive", "mixed", "reply"}
     assert all(p.source.startswith("corpus/") for p in pairs)

@@ -19,7 +19,7 @@ from app.coach.chat import eval_checks as checks
 from app.coach.chat.eval_checks import PlayedConversation, PlayedTurn
 from app.coach.types import AnalysisContext
 
-DEFAULT_DEV = Path(__file__).resolve().parents[3] / "tests" / "data" / "chat_dev_conversations.jsonl"
+DEFAULT_DEV = Path("tests") / "data" / "chat_dev_conversations.jsonl"  # from the checkout (the current directory)
 REDIRECT_MARKER = "I don't have anything in my knowledge base that covers this"
 TARGETS = {
     "questions answered": 0.90,

@@ -70,8 +70,8 @@ class ChatCoach:
         llm: BaseChatModel | None = None,
         llm_name: str = "none",
         llm_model: str | None = None,
-        techniques: TechniqueCatalogue | None = None,
-        cues: CueBook | None = None,
+        techniques: TechniqueCatalogue,
+        cues: CueBook,
         topic_labels: Mapping[str, str] | None = None,
         llm_timeout_s: float = 30.0,
         intent_reader=None,
@@ -85,8 +85,8 @@ class ChatCoach:
         self.llm = llm
         self.llm_name = llm_name if llm is not None else "none"
         self.llm_model = llm_model if llm is not None else None
-        self.techniques = techniques or TechniqueCatalogue.load()
-        self.cues = cues or CueBook.load()
+        self.techniques = techniques
+        self.cues = cues
         self.topic_labels = dict(topic_labels) if topic_labels is not None else _topic_labels_of(rewriter)
         self.composer = ReplyComposer(prompts)
         self.router = TurnRouter()

@@ -1,6 +1,6 @@
 """What a chat message says about the moment: role cues, wants, flooding, caps, the partner's pronoun.
 
-The cue book is data (``data/cues.yaml``); this module only reads messages with it. Nothing
+The cue book is data (``<locale>/chat/cues.yaml``); this module only reads messages with it. Nothing
 here keeps or logs message text: a ``CueHit`` holds the few matched words so the coach can
 show the user its evidence ("you said ...") in the session state they own.
 """
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
+from app.rule_data import DataFileError, check_options, read_mapping, require
 
-DEFAULT_CUES_PATH = Path(__file__).resolve().parent / "data" / "cues.yaml"
+CUE_OPTIONS = frozenset({"id", "label", "role", "weight", "wants", "marks", "patterns"})
 MAX_QUOTE_CHARS = 60
 MIN_LETTERS_FOR_CAPS = 12
 
@@ -76,6 +76,13 @@ class Signals:
         return self.caps_share >= 0.6
 
 
+def _compile(pattern: str, path: Path, rule: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except (re.error, TypeError) as exc:
+        raise DataFileError(path, f"bad pattern: {exc}", rule=rule) from exc
+
+
 def normalise(text: str) -> str:
     return text.translate(_APOSTROPHES)
 
@@ -98,19 +105,27 @@ def partner_pronoun(text: str) -> PartnerPronoun | None:
 
 
 class CueBook:
-    """The cues of ``data/cues.yaml``, compiled."""
+    """The cues of ``<locale>/chat/cues.yaml``, compiled."""
 
     def __init__(self, cues: list[Cue]):
         self.cues = cues
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_CUES_PATH) -> "CueBook":
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    def load(cls, path: Path) -> "CueBook":
+        """Strict: every cue has an id, a label and patterns; an unknown option or a bad pattern raises
+        ``DataFileError`` naming the file, the cue and the problem."""
+        data = read_mapping(path)
+        check_options(data, {"cues"}, file=path, rule="(top level)")
         cues = []
-        for entry in data["cues"]:
+        for index, entry in enumerate(data.get("cues") or []):
+            if not isinstance(entry, dict) or not entry.get("id"):
+                raise DataFileError(path, "a cue must be a mapping with an id", rule=f"#{index + 1}")
+            rule = str(entry["id"])
+            check_options(entry, CUE_OPTIONS, file=path, rule=rule)
+            require(entry, ("label", "patterns"), file=path, rule=rule)
             role = entry.get("role")
             if role not in (None, "pursuer", "distancer"):
-                raise ValueError(f"cue {entry['id']}: role must be pursuer, distancer or null")
+                raise DataFileError(path, "role must be pursuer, distancer or null", rule=rule)
             cues.append(
                 Cue(
                     id=entry["id"],
@@ -119,7 +134,7 @@ class CueBook:
                     weight=float(entry.get("weight", 0.0)),
                     wants=tuple(entry.get("wants") or ()),
                     marks=tuple(entry.get("marks") or ()),
-                    patterns=tuple(re.compile(p, re.IGNORECASE) for p in entry["patterns"]),
+                    patterns=tuple(_compile(p, path, rule) for p in entry["patterns"]),
                 )
             )
         return cls(cues)

@@ -1,6 +1,6 @@
 """The technique catalogue: which technique fits this moment, and the article it comes from.
 
-The catalogue is data (``data/techniques.yaml``: id -> when it fits, article, section,
+The catalogue is data (``<locale>/chat/techniques.yaml``: id -> when it fits, article, section,
 template); the named conditions it refers to are the small predicates in ``CONDITIONS``.
 Each technique is tied to a section of one of our knowledge articles, which the turn cites.
 """
@@ -16,9 +16,11 @@ import yaml
 
 from app.coach.chat.state import ConversationState
 from app.knowledge.articles import FRONT_MATTER
+from app.rule_data import DataFileError, check_options, read_mapping, require
 
-DEFAULT_CATALOGUE_PATH = Path(__file__).resolve().parent / "data" / "techniques.yaml"
-DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parents[3] / "knowledge"
+TECHNIQUE_OPTIONS = frozenset(
+    {"id", "name", "article", "section", "template", "priority", "when", "unless", "cooldown", "for_intent"}
+)
 DEFAULT_COOLDOWN = 4
 MAX_PASSAGE_CHARS = 600
 
@@ -118,14 +120,18 @@ class TechniqueCatalogue:
         self._sources = sources
 
     @classmethod
-    def load(
-        cls, path: Path = DEFAULT_CATALOGUE_PATH, knowledge_dirs: Iterable[Path] = (DEFAULT_KNOWLEDGE_DIR,)
-    ) -> "TechniqueCatalogue":
-        """Reads the catalogue and resolves every technique's article section (a missing one is an error)."""
-        entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))["techniques"]
+    def load(cls, path: Path, knowledge_dirs: Iterable[Path]) -> "TechniqueCatalogue":
+        """Reads the catalogue (``<locale>/chat/techniques.yaml``) and resolves every technique's article section
+        in the knowledge folders; a missing article, an unknown option or condition raises ``DataFileError``."""
+        data = read_mapping(path)
+        check_options(data, {"techniques"}, file=path, rule="(top level)")
         dirs = [Path(d) for d in knowledge_dirs]
         techniques, sources = [], {}
-        for entry in entries:
+        for index, entry in enumerate(data.get("techniques") or []):
+            if not isinstance(entry, dict) or not entry.get("id"):
+                raise DataFileError(path, "a technique must be a mapping with an id", rule=f"#{index + 1}")
+            check_options(entry, TECHNIQUE_OPTIONS, file=path, rule=str(entry["id"]))
+            require(entry, ("name", "article", "section", "template", "priority"), file=path, rule=str(entry["id"]))
             technique = Technique(
                 id=entry["id"],
                 name=entry["name"],
@@ -140,9 +146,12 @@ class TechniqueCatalogue:
             )
             unknown = [c for c in technique.when + technique.unless if c not in CONDITIONS]
             if unknown:
-                raise ValueError(f"technique {technique.id}: unknown conditions {unknown}")
+                raise DataFileError(path, f"unknown conditions {unknown}", rule=technique.id)
             techniques.append(technique)
-            sources[technique.id] = _read_source(dirs, technique)
+            try:
+                sources[technique.id] = _read_source(dirs, technique)
+            except ValueError as exc:
+                raise DataFileError(path, str(exc), rule=technique.id) from exc
         return cls(techniques, sources)
 
     def get(self, technique_id: str) -> Technique:
@@ -183,7 +192,7 @@ def _read_source(dirs: list[Path], technique: Technique) -> TechniqueSource:
                 section=technique.section,
                 passage=_section_text(body, technique.section, technique.article),
             )
-    raise ValueError(f"technique {technique.id}: article {technique.article} not found in {[str(d) for d in dirs]}")
+    raise ValueError(f"article {technique.article} not found in {[str(d) for d in dirs]}")
 
 
 def _section_text(body: str, heading: str, article: str) -> str:
