@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import ServicesDep
 from app.api.schemas import EngineOut, ErrorOut, SafetyOut, engine_out, safety_out, user_text
-from app.coach.types import RewriteResult
+from app.detect.types import RewriteResult
 
 router = APIRouter(prefix="/v1", tags=["rewrite"])
 

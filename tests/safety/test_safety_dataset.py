@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from app.safety.evaluate import (
+from evals.safety import (
     evaluate_safety,
     format_report,
     load_cases,
@@ -16,8 +16,8 @@ from app.safety.evaluate import (
     load_xstest,
     main,
 )
-from app.safety.resources import load_resources
-from app.safety.screen import SafetyScreen
+from app.screen.resources import load_resources
+from app.screen.screen import SafetyScreen
 from tests.conftest import TEST_DATA
 
 CASES_PATH = TEST_DATA / "safety_cases.jsonl"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from app.safety.resources import DEFAULT_RESOURCES_PATH, load_resources
-from app.safety.screen import DEFAULT_LEXICON_PATH, DEFAULT_RULES_PATH, SafetyScreen, TextNormalizer, load_rule_book
-from app.safety.types import SAFE, Resource, SafetyResult
+from app.screen.resources import DEFAULT_RESOURCES_PATH, load_resources
+from app.screen.screen import DEFAULT_LEXICON_PATH, DEFAULT_RULES_PATH, SafetyScreen, TextNormalizer, load_rule_book
+from app.screen.types import SAFE, Resource, SafetyResult
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.language_id import LanguageDetector
-from app.safety.resources import load_resources
-from app.safety.screen import ModelVerdict, SafetyScreen, load_language_books, load_rule_book
+from app.screen.resources import load_resources
+from app.screen.screen import ModelVerdict, SafetyScreen, load_language_books, load_rule_book
 
 
 class FixedModel:

@@ -1,4 +1,4 @@
-"""The semantic second stage of the safety screen (app/safety/semantic.py), on the real model.
+"""The semantic second stage of the safety screen (app/screen/semantic.py), on the real model.
 
 Tuning (dev split: tests/data/safety_cases.jsonl + XSTest's 250 safe prompts) picked threshold 0.56
 and margin 0.13: the loosest pair with 0 false positives on our safe cases and none added on XSTest
@@ -17,17 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from app.safety.evaluate import load_cases
-from app.safety.resources import load_resources
-from app.safety.screen import SEMANTIC_LEVEL_OF_KIND, SafetyScreen, load_rule_book
-from app.safety.semantic import (
+from evals.safety import load_cases
+from app.screen.resources import load_resources
+from app.screen.screen import SEMANTIC_LEVEL_OF_KIND, SafetyScreen, load_rule_book
+from app.screen.semantic import (
     DEFAULT_EXEMPLARS_PATH,
     SemanticMatch,
     SemanticSafetyCheck,
     load_exemplars,
     split_sentences,
 )
-from app.safety.types import SAFE, SAFETY_KINDS
+from app.screen.types import SAFE, SAFETY_KINDS
 
 TEST_DATA = Path(__file__).resolve().parents[1] / "data"
 OUR_CASES = TEST_DATA / "safety_cases.jsonl"
