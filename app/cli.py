@@ -68,7 +68,7 @@ def index(
     """Build or update the knowledge index (only new or changed files are embedded)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from app.knowledge.embeddings import MiniLMEmbedder
+    from app.backends.embeddings import MiniLMEmbedder
     from app.knowledge.library import FolderRegistry
     from app.services import ensure_private_dir, open_index, sync_index
 
@@ -149,8 +149,8 @@ def rewrite(
     """Show the harsh spots of a message and a soft start-up (or break script) for it."""
     from rich.text import Text
 
-    from app.coach.rewriter import Rewriter
-    from app.knowledge.embeddings import MiniLMEmbedder
+    from app.rewrite.rewriter import Rewriter
+    from app.backends.embeddings import MiniLMEmbedder
     from app.prompts import PromptLibrary
     from app.locale_data import LocaleData
     from app.services import build_analyzer, build_llm, build_safety_screen
@@ -266,9 +266,9 @@ def _together(settings: Settings):
     from app.locale_data import LocaleData
     from app.prompts import PromptLibrary
     from app.services import build_analyzer
-    from app.store.couples import CoupleStore
-    from app.store.db import make_engine, upgrade_database
-    from app.store.repository import SessionStore
+    from app.sessions.store.couples import CoupleStore
+    from app.sessions.store.db import make_engine, upgrade_database
+    from app.sessions.store.repository import SessionStore
     from app.together.service import Together
 
     locale = LocaleData.from_settings(settings)
@@ -314,7 +314,7 @@ def join(
     as_json: bool = typer.Option(False, "--json", help="Print the new session as JSON."),
 ) -> None:
     """Join your partner with their code: you get a private session and a token of your own."""
-    from app.store.couples import InviteRefused
+    from app.sessions.store.couples import InviteRefused
 
     if role not in ("pursuer", "distancer", "unsure"):
         err.print("[red]--role must be pursuer, distancer or unsure.[/red]")
@@ -355,7 +355,7 @@ def eval_analyzer(
     misses: bool = typer.Option(False, help="List the labelled messages the analyzer got wrong."),
 ) -> None:
     """Per-kind precision/recall, harsh-vs-not accuracy and F1, move accuracy."""
-    from app.coach import evaluate_analyzer
+    from evals import analyzer as evaluate_analyzer
 
     argv = [*(["--messages", str(messages)] if messages else []), *(["--paradetox", str(paradetox)] if paradetox else []), *(["--misses"] if misses else [])]
     raise typer.Exit(evaluate_analyzer.main(argv))
@@ -378,11 +378,12 @@ def eval_rewrite(
     With --blind: keeps the specifics, keeps the request, invents nothing, soft, complete, perspective,
     readable and speed, per engine (today's composer "before", the composer built from the message, the trained writer).
     """
-    from app.coach import evaluate_analyzer, evaluate_rewriter
+    from evals import analyzer as evaluate_analyzer
+    from evals import rewriter as evaluate_rewriter
 
     _settings()
     if blind is not None:
-        from app.coach import evaluate_rewrite_blind
+        from evals import rewrite_blind as evaluate_rewrite_blind
 
         evaluate_rewrite_blind.main(blind, engine, examples=examples, fluent=fluency, model_rows=model_rows, rows_limit=rows)
         raise typer.Exit(0)
@@ -436,7 +437,7 @@ def eval_writer(
     max_minutes: float = typer.Option(0, help="Stop after this long and report the items done (0 = no limit)."),
 ) -> None:
     """Blind figures of the trained writer: specifics kept, request kept, invented, gate pass, feeling+request, s/rewrite."""
-    from app.writer.evaluate import main as evaluate_main
+    from evals.writer import main as evaluate_main
 
     argv = ["--blind", str(blind), "--limit", str(limit), "--examples", str(examples), "--candidates", str(candidates), "--max-minutes", str(max_minutes), *(["--out", str(out)] if out else []), *(["--adapter", str(adapter)] if adapter else [])]
     raise typer.Exit(evaluate_main(argv))
@@ -450,7 +451,7 @@ def eval_safety(
     quiet: bool = typer.Option(False, help="Figures only, no case ids."),
 ) -> None:
     """Recall on crisis sets, false positives on safe prompts, must-catch recall on our set."""
-    from app.safety import evaluate
+    from evals import safety as evaluate
 
     ours = ours or Path("tests") / "data" / "safety_cases.jsonl"  # from the checkout (the current directory)
     argv = ["--ours", str(ours), *(["--sst", str(sst)] if sst else []), *(["--xstest", str(xstest)] if xstest else []), *(["--quiet"] if quiet else [])]
@@ -508,7 +509,7 @@ def eval_models(
     errors: bool = typer.Option(False, help="List the ids (never the texts) of the lines each engine got wrong."),
 ) -> None:
     """Blind-split figures for today's rules (before) and the trained engines (after), with 95% intervals."""
-    from app.models.evaluate import run_eval
+    from evals.models import run_eval
 
     settings = _settings()
     report = run_eval(settings, blind_dir=blind, xstest=xstest, show_errors=errors)
@@ -523,11 +524,11 @@ def eval_ask(
     strict: bool = typer.Option(False, help="Exit 1 when a target is missed."),
 ) -> None:
     """Right article, key fact, declines, duplicates, Markdown and length of /v1/ask answers; the ten worst."""
-    from app.answers import evaluate
+    from evals import ask as evaluate
 
     argv = [*(["--questions", str(questions)] if questions else []), *(["--json", str(json_out)] if json_out else []), *(["--strict"] if strict else [])]
     if tune:
-        from app.answers import tune_command
+        from evals import ask_tune as tune_command
 
         raise typer.Exit(tune_command.main(argv))
     raise typer.Exit(evaluate.main(argv))
@@ -543,7 +544,7 @@ def eval_chat(
     data_dir: Optional[Path] = typer.Option(None, help="Data directory (index, sessions) for this run; default: the settings'."),
 ) -> None:
     """Plays multi-turn conversations through the chat service; prints answered, drafted, remembered, safe, varied."""
-    from app.coach.chat import evaluate
+    from evals import chat as evaluate
     from app.services import build_services
 
     settings = _settings()

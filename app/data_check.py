@@ -4,18 +4,18 @@ it listens, with one line naming the file, the rule and the problem (``DataFileE
 
 from __future__ import annotations
 
-from app.coach.analyzer import build_analyzer
-from app.coach.chat.signals import CueBook
-from app.coach.chat.techniques import TechniqueCatalogue
-from app.coach.lexicon import load_lexicon
-from app.coach.softstart_library import SoftStartLibrary
+from app.detect.analyzer import build_analyzer
+from app.reply.signals import CueBook
+from app.reply.techniques import TechniqueCatalogue
+from app.detect.lexicon import load_lexicon
+from app.rewrite.softstart_library import SoftStartLibrary
 from app.knowledge.expansion import QueryExpander
 from app.locale_data import SAFETY_LANGUAGES, LocaleData
 from app.prompts import PromptLibrary
 from app.rule_data import DataFileError, read_mapping
-from app.safety.resources import load_resources
-from app.safety.screen import load_language_books, load_rule_book
-from app.safety.semantic import load_exemplars
+from app.screen.resources import load_resources
+from app.screen.screen import load_language_books, load_rule_book
+from app.screen.semantic import load_exemplars
 from app.settings import Settings
 
 

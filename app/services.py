@@ -14,37 +14,37 @@ from langchain_core.language_models import BaseChatModel
 
 from sqlalchemy.engine import Engine
 
-from app.answers.composer import AnswerComposer, ComposerWeights
-from app.answers.service import Answerer
+from app.answer.composer import AnswerComposer, ComposerWeights
+from app.answer.service import Answerer
 from app.knowledge.expansion import QueryExpander
 from app.knowledge.hybrid import HybridRetriever, RetrievalParams
 from app.knowledge.lexical import LexicalIndex
-from app.coach import analyzer
-from app.coach.chat.conversation import Conversations
-from app.coach.chat.service import ChatCoach
-from app.coach.chat.signals import CueBook
-from app.coach.chat.techniques import TechniqueCatalogue
-from app.coach.lexicon import load_lexicon
-from app.coach.message_parser import load_parser
-from app.coach.rewriter import Rewriter
-from app.knowledge.embeddings import MiniLMEmbedder
-from app.knowledge.index import IndexReport, IndexUnavailable, KnowledgeIndex, make_chroma_client
+from app.detect import analyzer
+from app.sessions.conversation import Conversations
+from app.reply.service import ChatCoach
+from app.reply.signals import CueBook
+from app.reply.techniques import TechniqueCatalogue
+from app.detect.lexicon import load_lexicon
+from app.rewrite.message_parser import load_parser
+from app.rewrite.rewriter import Rewriter
+from app.backends.embeddings import MiniLMEmbedder
+from app.backends.vector_index import IndexReport, IndexUnavailable, KnowledgeIndex, make_chroma_client
 from app.knowledge.library import FolderRegistry
-from app.llm.factory import build_chat_model
+from app.backends.llm.factory import build_chat_model
 from app.locale_data import SAFETY_LANGUAGES, LocaleData
 from app.prompts import PromptLibrary
-from app.safety.resources import load_resources
+from app.screen.resources import load_resources
 from app.language_id import LanguageDetector
 from app.models.build import build_head_embedder, embedder_path
 from app.models.engines import ModelSafetyCheck, RulesDetector, choose_detector, choose_intent_reader
 from app.models.heads import HeadsUnavailable
 from app.models.reader import ModelReader
-from app.safety.screen import SafetyScreen, load_language_books, load_rule_book
-from app.safety.semantic import SemanticSafetyCheck
+from app.screen.screen import SafetyScreen, load_language_books, load_rule_book
+from app.screen.semantic import SemanticSafetyCheck
 from app.settings import Settings
-from app.store.db import make_engine, upgrade_database
-from app.store.couples import CoupleStore
-from app.store.repository import SessionStore
+from app.sessions.store.db import make_engine, upgrade_database
+from app.sessions.store.couples import CoupleStore
+from app.sessions.store.repository import SessionStore
 from app.together.service import Together
 
 log = logging.getLogger(__name__)

@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     report = Report(f"bench_ask{suffix}", "Ask latency and retrieval alone as the corpus grows" + (f" (in-process embedder cache {args.embed_cache})" if suffix else ""), module="bench_ask")
     questions = workload.questions(args.questions)
 
-    from app.knowledge.embeddings import MiniLMEmbedder
+    from app.backends.embeddings import MiniLMEmbedder
     from app.services import build_services, open_index
 
     embedder = MiniLMEmbedder() if args.embed_cache is None else MiniLMEmbedder(cache_size=args.embed_cache)

@@ -9,7 +9,7 @@ aiohttp, in this process, on the same two cores). Rate limits are off: every req
 127.0.0.1. Errors (non-200 answers, failed connections) must be zero.
 
 Then the in-process llama.cpp backend (1 worker; each worker would load its own model copy): one
-llama.cpp context serves one generation at a time (``app/llm/llamacpp_chat.py`` holds a lock), so
+llama.cpp context serves one generation at a time (``app/backends/llm/llamacpp_chat.py`` holds a lock), so
 concurrent rewrites queue. The cost shows as latency growing with the number of clients while
 throughput stays flat, and as drafts that waited past the drafter's 30 s time-out and fell back to
 our composer (``engine.fallback``).

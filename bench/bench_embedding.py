@@ -28,7 +28,7 @@ def measure_here(threads: int, repeat: int) -> list[dict]:
     import torch
 
     torch.set_num_threads(threads)
-    from app.knowledge.embeddings import MiniLMEmbedder
+    from app.backends.embeddings import MiniLMEmbedder
 
     embedder = MiniLMEmbedder(threads=threads, cache_size=0)  # every pass runs the model
     embedder.embed(["warm up"] * 4)

@@ -41,7 +41,7 @@ def write_synthetic_articles(folder: Path, chunks: int, seed: int = 11) -> None:
 
 
 def build_and_resync(report: Report, label: str, folder: Path, workdir: Path, embedder) -> None:
-    from app.knowledge.index import KnowledgeIndex, make_chroma_client
+    from app.backends.vector_index import KnowledgeIndex, make_chroma_client
 
     index_dir = workdir / "chroma"
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     quiet_offline()
     report = Report("bench_index", "Index build throughput and incremental re-index")
 
-    from app.knowledge.embeddings import MiniLMEmbedder
+    from app.backends.embeddings import MiniLMEmbedder
 
     embedder = MiniLMEmbedder()
     embedder.embed(["warm up"])

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     report = Report("bench_models", "Model engines: /v1/rewrite over HTTP vs one embedding pass", module="bench_models")
     texts = workload.messages(args.messages)
 
-    from app.knowledge.embeddings import MiniLMEmbedder
+    from app.backends.embeddings import MiniLMEmbedder
     from app.models.build import embedder_path
 
     data_dir = prepared_data_dir()

@@ -47,10 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     report = Report(f"bench_rewrite{suffix}", "Rewrite latency, no-LLM engine" + (f" (in-process embedder cache {args.embed_cache})" if suffix else ""), module="bench_rewrite")
     texts = workload.messages(args.messages)
 
-    from app.coach import analyzer
+    from app.detect import analyzer
     from app.services import build_services
 
-    from app.knowledge.embeddings import MiniLMEmbedder
+    from app.backends.embeddings import MiniLMEmbedder
 
     data_dir = prepared_data_dir()
     embedder = MiniLMEmbedder() if args.embed_cache is None else MiniLMEmbedder(cache_size=args.embed_cache)
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     report.note(f"in-process embedder cache: {getattr(embedder, 'cache_size', 'none')}")
 
     samples = time_each(texts, analyzer.analyze)
-    report.row(series="analyzer alone (app.coach.analyzer.analyze)", **summarise_seconds(samples))
+    report.row(series="analyzer alone (app.detect.analyzer.analyze)", **summarise_seconds(samples))
 
     def route_work(text: str) -> None:
         screened = services.safety.screen(text)

@@ -65,7 +65,7 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from app.knowledge.embeddings import MiniLMEmbedder
+    from app.backends.embeddings import MiniLMEmbedder
     from app.main import create_app
     from app.services import build_services
     from app.settings import Settings

@@ -34,7 +34,7 @@ def bench_settings(data_dir: Path, **overrides):
 
 def prepared_data_dir(name: str = "data", *, embedder=None) -> Path:
     """``<bench dir>/<name>`` with the real knowledge base indexed (built on first use)."""
-    from app.knowledge.embeddings import MiniLMEmbedder
+    from app.backends.embeddings import MiniLMEmbedder
     from app.services import ensure_private_dir, open_index, sync_index
 
     data_dir = ensure_private_dir(DEFAULT_ROOT / name)

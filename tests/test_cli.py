@@ -70,9 +70,9 @@ def test_eval_safety_prints_figures(cli_env):
 
 def test_invite_and_join_from_the_terminal(cli_env):
     from app.settings import get_settings
-    from app.store.couples import CoupleStore
-    from app.store.db import make_engine, upgrade_database
-    from app.store.repository import SessionStore
+    from app.sessions.store.couples import CoupleStore
+    from app.sessions.store.db import make_engine, upgrade_database
+    from app.sessions.store.repository import SessionStore
 
     engine = make_engine(get_settings().resolved_database_url)
     upgrade_database(engine)

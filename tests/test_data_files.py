@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from app.coach.chat.signals import CueBook
-from app.coach.chat.techniques import TechniqueCatalogue
-from app.coach.lexicon import LexiconError, load_lexicon
+from app.reply.signals import CueBook
+from app.reply.techniques import TechniqueCatalogue
+from app.detect.lexicon import LexiconError, load_lexicon
 from app.data_check import check_data
 from app.locale_data import LocaleData
 from app.rule_data import DataFileError

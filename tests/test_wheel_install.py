@@ -86,7 +86,7 @@ def test_an_installed_wheel_rewrites_answers_and_chats(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for shipped in ("app/bundled/prompts/en/analyzer_patterns.md", "app/bundled/knowledge/the-20-minute-break.md",
                     "app/locales/en/analyzer_lexicon.yaml", "app/locales/en/topics.yaml", "app/locales/es/safety/rules.yaml",
-                    "app/store/migrations/env.py", "app/web/index.html"):
+                    "app/sessions/store/migrations/env.py", "app/web/index.html"):
         assert shipped in names, shipped
 
     python = _venv_over_our_dependencies(tmp_path)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from app.api.deps import SettingsDep
 from app.api.schemas import ErrorOut
 from app.knowledge.articles import ARTICLE_SUFFIXES, read_article
-from app.knowledge.index import folders_by_label
+from app.backends.vector_index import folders_by_label
 from app.knowledge.library import FolderRegistry
 
 router = APIRouter(prefix="/v1", tags=["articles"])

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import ServicesDep
 from app.api.schemas import EngineOut, ErrorOut, SafetyOut, SourceOut, engine_out, safety_out, user_text
-from app.knowledge.index import IndexUnavailable
+from app.backends.vector_index import IndexUnavailable
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["ask"])

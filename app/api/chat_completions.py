@@ -24,9 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.chat_clients.models import MODELS, MODEL_IDS, UnknownModel
 from app.chat_clients.replies import AnswerUnavailable, ChatClientReplies, ClientMessage
-from app.coach.chat.chunks import reply_chunks
-from app.coach.chat.conversation import ReplyFailed
-from app.store.couples import CoupleStore
+from app.reply.chunks import reply_chunks
+from app.sessions.conversation import ReplyFailed
+from app.sessions.store.couples import CoupleStore
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["chat clients (OpenAI-compatible)"])

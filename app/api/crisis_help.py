@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from app.api.deps import SettingsDep
 from app.api.schemas import ResourceOut
 from app.locale_data import LocaleData
-from app.safety.resources import RESOURCE_GROUPS, load_resources
+from app.screen.resources import RESOURCE_GROUPS, load_resources
 
 router = APIRouter(prefix="/v1", tags=["help"])
 

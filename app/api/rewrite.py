@@ -12,7 +12,7 @@ from app.api.schemas import (
     AlternativeOut, ChangeOut, EngineOut, ErrorOut, FlagOut, SafetyOut, alternative_out, change_out, engine_out, flag_out,
     safety_out, user_text,
 )
-from app.coach.types import RewriteResult
+from app.detect.types import RewriteResult
 
 router = APIRouter(prefix="/v1", tags=["rewrite"])
 

@@ -3,7 +3,7 @@
 Every call after ``POST /v1/sessions`` needs the session's token as ``Authorization: Bearer
 <token>``. An unknown session, a missing or wrong token all answer 404, so a caller learns
 nothing about sessions that are not theirs. The coaching itself happens in
-``app.coach.chat`` (``Conversations`` and ``ChatCoach``); this module only speaks HTTP.
+``app.reply`` (``Conversations`` and ``ChatCoach``); this module only speaks HTTP.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from app.api.schemas import (
     AlternativeOut, ChangeOut, EngineOut, ErrorOut, FlagOut, SafetyOut, SourceOut, alternative_out, change_out, engine_out,
     flag_out, safety_out, user_text,
 )
-from app.coach.chat.chunks import reply_chunks
-from app.coach.chat.conversation import Conversations, Exchange, ReplyFailed
-from app.store.repository import SessionNotFound, StoredMessage
+from app.reply.chunks import reply_chunks
+from app.sessions.conversation import Conversations, Exchange, ReplyFailed
+from app.sessions.store.repository import SessionNotFound, StoredMessage
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])

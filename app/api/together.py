@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, model_validator
 from app.api.deps import ServicesDep
 from app.api.schemas import ErrorOut, user_text
 from app.api.sessions import SessionCreated, SessionId
-from app.store.couples import InviteRefused
+from app.sessions.store.couples import InviteRefused
 from app.together.service import JointWorkUnavailable, NothingToShare, Together, TogetherView
 
 router = APIRouter(prefix="/v1", tags=["together"])

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.chat_clients.models import UnknownModel
-from app.coach.chat.memory import RECENT_MESSAGES, remember
-from app.coach.chat.state import ConversationState
-from app.safety.types import SafetyResult
-from app.store.couples import CoupleStore
-from app.store.repository import SessionNotFound
+from app.reply.memory import RECENT_MESSAGES, remember
+from app.reply.state import ConversationState
+from app.screen.types import SafetyResult
+from app.sessions.store.couples import CoupleStore
+from app.sessions.store.repository import SessionNotFound
 from app.together.gate import resources_text
 
 log = logging.getLogger(__name__)

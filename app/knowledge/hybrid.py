@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.knowledge.expansion import QueryExpander
-from app.knowledge.index import KnowledgeIndex, Passage
+from app.backends.vector_index import KnowledgeIndex, Passage
 from app.knowledge.lexical import LexicalHit, LexicalIndex
 from app.knowledge.sentences import unpack_vectors
 

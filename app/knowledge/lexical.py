@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from app.knowledge.index import contextual_text
+from app.backends.vector_index import contextual_text
 from app.text_utils import STOP_WORDS, stem
 
 log = logging.getLogger(__name__)

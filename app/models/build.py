@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from app.knowledge.embeddings import MiniLMEmbedder, packaged_model_path
+from app.backends.embeddings import MiniLMEmbedder, packaged_model_path
 from app.models.corpus import corpus_sha256, load_corpus
 from app.models.features import embed_with_cache, features
 from app.models.heads import file_sha256, save_heads

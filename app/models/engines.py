@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from app.coach.analyzer import ConflictAnalyzer
-from app.coach.types import Analysis, AnalysisContext, Flag
+from app.detect.analyzer import ConflictAnalyzer
+from app.detect.types import Analysis, AnalysisContext, Flag
 from app.models.reader import ModelReader, Reading
 from app.prompts import PromptLibrary
-from app.safety.screen import ModelVerdict
+from app.screen.screen import ModelVerdict
 from app.settings import DetectEngine, IntentEngine
 
-# corpus family -> the screen's kind (the direction follows from the kind: app.safety.types.DIRECTION_OF_KIND)
+# corpus family -> the screen's kind (the direction follows from the kind: app.screen.types.DIRECTION_OF_KIND)
 KIND_OF_FAMILY = {
     "self_harm": "self_harm",
     "abuse": "abuse",

@@ -7,7 +7,7 @@ closes the space; a concern only about oneself (self-harm) does not involve the 
 
 from __future__ import annotations
 
-from app.safety.types import SafetyResult
+from app.screen.types import SafetyResult
 
 JOINT_WORK_STOPPERS = frozenset({"victim", "perpetrator", "partner"})
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from app.coach.types import Analysis
+from app.detect.types import Analysis
 from app.prompts import PromptLibrary
 
 # Feeling words looked for in what a partner shared, in order of preference.

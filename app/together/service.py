@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from app.coach.types import Analysis
+from app.detect.types import Analysis
 from app.prompts import PromptLibrary
-from app.safety.types import SafetyResult
-from app.store.couples import CoupleStore, InviteRefused, ParticipantRow
-from app.store.repository import NewSession, SessionNotFound, SessionStore
+from app.screen.types import SafetyResult
+from app.sessions.store.couples import CoupleStore, InviteRefused, ParticipantRow
+from app.sessions.store.repository import NewSession, SessionNotFound, SessionStore
 from app.together.gate import closes_shared_space
 from app.together.guide import Guidance, PartnerInput, guide, share_draft
 

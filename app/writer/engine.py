@@ -79,7 +79,7 @@ class TrainedWriter:
         if self.base_path:
             return Path(self.base_path)
         try:
-            from app.llm.factory import packaged_gguf_path
+            from app.backends.llm.factory import packaged_gguf_path
 
             return packaged_gguf_path()
         except ImportError as exc:

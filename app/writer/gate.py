@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from app.coach.rewrite_checks import has_first_person_feeling, has_request
+from app.rewrite.checks import has_first_person_feeling, has_request
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _NUMBER = re.compile(r"\$?\d+(?:[:.,]\d+)*(?:\s*(?:am|pm))?", re.IGNORECASE)

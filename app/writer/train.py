@@ -114,7 +114,7 @@ def train(cfg: TrainConfig, progress=print) -> dict:
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from app.llm.factory import packaged_gguf_path
+    from app.backends.llm.factory import packaged_gguf_path
 
     started = time.time()
     torch.set_num_threads(cfg.threads)

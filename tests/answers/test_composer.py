@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from app.answers.composer import AnswerComposer, cited_source
+from app.answer.composer import AnswerComposer, cited_source
 from app.knowledge.expansion import QueryExpander
-from app.knowledge.index import Passage
+from app.backends.vector_index import Passage
 from tests.locale_files import LOCALE
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from app.answers.evaluate import LabelledQuestion, article_matches, fact_stated, figures, has_markdown, judge
+from evals.ask import LabelledQuestion, article_matches, fact_stated, figures, has_markdown, judge
 
 
 def test_fact_matching_is_loose_about_numbers_and_endings():

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.answers.forms import QuestionForm, classify
+from app.answer.forms import QuestionForm, classify
 
 
 @pytest.mark.parametrize(

@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.coach import analyzer
-from app.coach.chat.conversation import Conversations
-from app.coach.chat.service import ChatCoach
+from app.detect import analyzer
+from app.sessions.conversation import Conversations
+from app.reply.service import ChatCoach
 from app.main import create_app
 from app.services import Services
-from app.store.db import make_engine, upgrade_database
-from app.store.repository import SessionStore
+from app.sessions.store.db import make_engine, upgrade_database
+from app.sessions.store.repository import SessionStore
 from tests.store.conftest import (  # noqa: F401 - fixtures, re-exported for the chat tests
     postgres_admin_engine,
     postgres_databases,

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import ChatClientSettings
-from app.store.couples import CoupleStore
+from app.sessions.store.couples import CoupleStore
 
 HOTLINE = "1-800-799-7233"
 FEAR = "I'm afraid of him, he pushed me against the wall"

@@ -20,9 +20,9 @@ import httpx
 from fastapi.testclient import TestClient
 
 from app.api.sessions import MAX_MESSAGE_CHARS, HistoryOut, TurnOut
-from app.coach import analyzer
-from app.coach.chat.checks import takes_sides, word_runs
-from app.coach.rewrite_checks import break_problems, has_first_person_feeling, has_request
+from app.detect import analyzer
+from app.reply.checks import takes_sides, word_runs
+from app.rewrite.checks import break_problems, has_first_person_feeling, has_request
 from app.main import create_app
 
 PURSUER_ESCALATING = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 
 def test_build_services_loads_the_embedding_model_before_any_request(app_settings, services):
-    from app.knowledge.embeddings import MiniLMEmbedder
+    from app.backends.embeddings import MiniLMEmbedder
     from app.services import build_services
 
     fresh = MiniLMEmbedder()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.store.couples import CoupleStore
+from app.sessions.store.couples import CoupleStore
 
 A_PRIVATE = "He hasn't answered my texts all evening and I keep sending more. I feel so alone."
 B_PRIVATE = "When she keeps texting I feel crowded and I go quiet until I can think again."

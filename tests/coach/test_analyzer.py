@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from app.coach.analyzer import ConflictAnalyzer, analyze, build_analyzer
-from app.coach.language import is_mostly_english, normalize_for_matching
-from app.coach.lexicon import (
+from app.detect.analyzer import ConflictAnalyzer, analyze, build_analyzer
+from app.detect.language import is_mostly_english, normalize_for_matching
+from app.detect.lexicon import (
     LexiconError,
     lexicon_from_mapping,
     load_lexicon as load_lexicon_from,
@@ -19,7 +19,7 @@ from app.coach.lexicon import (
     parse_pattern_templates,
     required_literals,
 )
-from app.coach.types import Analysis, AnalysisContext
+from app.detect.types import Analysis, AnalysisContext
 from tests.conftest import TEST_DATA
 from tests.locale_files import LOCALE
 

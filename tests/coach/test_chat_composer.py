@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.coach.chat.chunks import reply_chunks
-from app.coach.chat.composer import Part, ReplyComposer, VariantPicker, partner_words
-from app.coach.chat.checks import takes_sides, word_runs
-from app.coach.rewrite_checks import break_problems
+from app.reply.chunks import reply_chunks
+from app.reply.composer import Part, ReplyComposer, VariantPicker, partner_words
+from app.reply.checks import takes_sides, word_runs
+from app.rewrite.checks import break_problems
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO.parent / "shared" / "seeds"

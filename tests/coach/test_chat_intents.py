@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.coach.chat.intents import classify, find_draft, find_question
+from app.reply.intents import classify, find_draft, find_question
 from tests.locale_files import LOCALE
 
 
@@ -63,7 +63,7 @@ def test_rhetorical_outbursts_are_not_questions_to_look_up():
     ],
 )
 def test_requests_about_the_coach_itself(message):
-    from app.coach.chat.signals import CueBook
+    from app.reply.signals import CueBook
 
     marks = CueBook.load(LOCALE.cues).read(message).marks
     assert classify(message, marks=marks).kind == "meta"

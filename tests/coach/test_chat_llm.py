@@ -7,9 +7,9 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from pydantic import Field
 
-from app.coach.chat.checks import word_runs
-from app.coach.chat.memory import remember
-from app.coach.chat.state import ConversationState
+from app.reply.checks import word_runs
+from app.reply.memory import remember
+from app.reply.state import ConversationState
 from tests.api.conftest import build_chat_coach
 
 PURSUER = "He hasn't answered my texts all evening and I keep texting him."

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.coach.chat.memory import MAX_RECENT_CHARS, RECENT_MESSAGES, remember, summarise
-from app.coach.chat.state import ConversationState, note_safety, note_technique
-from app.coach.chat.techniques import TechniqueCatalogue
+from app.reply.memory import MAX_RECENT_CHARS, RECENT_MESSAGES, remember, summarise
+from app.reply.state import ConversationState, note_safety, note_technique
+from app.reply.techniques import TechniqueCatalogue
 from tests.locale_files import KNOWLEDGE_DIRS, LOCALE
 
 

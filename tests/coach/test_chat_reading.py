@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from app.coach.chat.drafting import Facts, compose_draft, revise
-from app.coach.chat.facts import feelings_in, partner_name, tried_in
-from app.coach.chat.reading import read_turn
-from app.coach.chat.state import ConversationState
-from app.coach.chat.voice import without_repeats
+from app.reply.drafting import Facts, compose_draft, revise
+from app.reply.facts import feelings_in, partner_name, tried_in
+from app.reply.reading import read_turn
+from app.reply.state import ConversationState
+from app.reply.voice import without_repeats
 
 
 @pytest.mark.parametrize(

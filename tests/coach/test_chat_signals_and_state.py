@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from app.coach import analyzer
-from app.coach.chat.signals import CueBook, caps_share, partner_pronoun
-from app.coach.chat.state import MAX_EVIDENCE, ConversationState, note_safety, note_technique, observe
+from app.detect import analyzer
+from app.reply.signals import CueBook, caps_share, partner_pronoun
+from app.reply.state import MAX_EVIDENCE, ConversationState, note_safety, note_technique, observe
 from tests.locale_files import LOCALE
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from app.coach import analyzer
-from app.coach.chat.memory import remember
-from app.coach.chat.signals import CueBook
-from app.coach.chat.state import ConversationState, note_technique, observe
-from app.coach.chat.techniques import Moment, TechniqueCatalogue
+from app.detect import analyzer
+from app.reply.memory import remember
+from app.reply.signals import CueBook
+from app.reply.state import ConversationState, note_technique, observe
+from app.reply.techniques import Moment, TechniqueCatalogue
 from app.knowledge.articles import FRONT_MATTER
 from tests.api.conftest import build_chat_coach
 from tests.locale_files import KNOWLEDGE_DIRS, LOCALE

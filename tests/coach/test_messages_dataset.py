@@ -16,7 +16,7 @@ from collections import Counter
 
 import pytest
 
-from app.coach.evaluate_analyzer import (
+from evals.analyzer import (
     AnalyzerReport,
     evaluate_analyzer,
     evaluate_paradetox,
@@ -24,7 +24,7 @@ from app.coach.evaluate_analyzer import (
     load_labelled_messages,
     load_paradetox_you_directed,
 )
-from app.coach.types import Analysis, Flag, FlagKind, Move
+from app.detect.types import Analysis, Flag, FlagKind, Move
 from tests.conftest import TEST_DATA
 
 MESSAGES_PATH = TEST_DATA / "messages.jsonl"
@@ -130,7 +130,7 @@ def test_analyzer_meets_the_targets_on_our_set(report):
 
 
 def test_soft_neutral_and_lookalike_rows_are_never_flagged(rows):
-    from app.coach.analyzer import analyze
+    from app.detect.analyzer import analyze
 
     for row in rows:
         if row["category"] in {"already_soft", "neutral", "lookalike"}:

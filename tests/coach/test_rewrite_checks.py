@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.coach.analyzer import analyze
-from app.coach.rewriter import Rewriter
-from app.coach.rewrite_checks import (
+from app.detect.analyzer import analyze
+from app.rewrite.rewriter import Rewriter
+from app.rewrite.checks import (
     DEFAULT_SIMILARITY_FLOOR,
     RewriteChecker,
     break_problems,

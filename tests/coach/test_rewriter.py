@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from app.coach.analyzer import analyze
-from app.coach.evaluate_rewriter import evaluate_rewriter, format_report, load_csv, load_jsonl
-from app.coach.rewrite_checks import (
+from app.detect.analyzer import analyze
+from evals.rewriter import evaluate_rewriter, format_report, load_csv, load_jsonl
+from app.rewrite.checks import (
     FORBIDDEN_KINDS,
     break_problems,
     has_first_person_feeling,
@@ -19,10 +19,10 @@ from app.coach.rewrite_checks import (
     new_facts,
     stated_facts,
 )
-from app.coach.rewrite_drafter import clean_draft
-from app.coach.rewriter import Rewriter
-from app.coach.softstart_library import SoftStartLibrary
-from app.coach.types import AnalysisContext
+from app.rewrite.llm_drafter import clean_draft
+from app.rewrite.rewriter import Rewriter
+from app.rewrite.softstart_library import SoftStartLibrary
+from app.detect.types import AnalysisContext
 from tests.locale_files import LOCALE
 
 DATASET = Path(__file__).resolve().parents[1] / "data" / "messages.jsonl"
@@ -151,7 +151,7 @@ def test_gentle_message_is_left_alone(rewriter):
 def test_a_message_is_called_fine_only_when_the_detector_is_confident(embedder, prompts):
     from dataclasses import replace
 
-    from app.coach import analyzer
+    from app.detect import analyzer
 
     sure = Rewriter(analyze=lambda m, c=None: replace(analyzer.analyze(m, c), confidently_gentle=True), embedder=embedder, prompts=prompts, locale=LOCALE)
     assert "already reads well" in sure.rewrite(GENTLE).note

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.knowledge.articles import load_articles
-from app.knowledge.index import KnowledgeIndex, collect_articles, make_chroma_client
+from app.backends.vector_index import KnowledgeIndex, collect_articles, make_chroma_client
 from app.knowledge.library import FolderRegistry
 
 ARTICLE = """---

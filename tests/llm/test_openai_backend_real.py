@@ -15,7 +15,7 @@ import httpx
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from app.llm.factory import build_chat_model, packaged_gguf_path
+from app.backends.llm.factory import build_chat_model, packaged_gguf_path
 from app.settings import LLMSettings
 from tests.locale_files import LOCALE
 
@@ -82,7 +82,7 @@ def test_openai_backend_streams_tokens(openai_settings):
 
 
 def test_ask_through_the_real_model_is_checked_before_it_is_shown(openai_settings, services):
-    from app.answers.grounding import check_grounded
+    from app.answer.grounding import check_grounded
     from app.services import build_answerer
 
     settings = services.settings.model_copy(update={"llm": openai_settings})
@@ -98,7 +98,7 @@ def test_ask_through_the_real_model_is_checked_before_it_is_shown(openai_setting
 
 
 def test_rewrite_through_the_real_model_passes_the_same_checks(openai_settings, services):
-    from app.coach.rewriter import Rewriter
+    from app.rewrite.rewriter import Rewriter
 
     rewriter = Rewriter(embedder=services.embedder, prompts=services.prompts, locale=LOCALE, llm=build_chat_model(openai_settings), llm_name="openai", llm_model="smollm2")
     result = rewriter.rewrite("You never text me back. Do you even care about me?")

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from app.safety.evaluate import (
+from evals.safety import (
     evaluate_safety,
     format_report,
     load_cases,
@@ -18,7 +18,7 @@ from app.safety.evaluate import (
 )
 from tests.locale_files import resources as load_resources
 from tests.locale_files import rule_book
-from app.safety.screen import SafetyScreen
+from app.screen.screen import SafetyScreen
 from tests.conftest import TEST_DATA
 
 CASES_PATH = TEST_DATA / "safety_cases.jsonl"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from app.safety.screen import SafetyScreen, TextNormalizer
-from app.safety.types import SAFE, Resource, SafetyResult
+from app.screen.screen import SafetyScreen, TextNormalizer
+from app.screen.types import SAFE, Resource, SafetyResult
 from tests.locale_files import LOCALE
 from tests.locale_files import resources as load_resources
 from tests.locale_files import rule_book as load_rule_book

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.language_id import LanguageDetector
-from app.safety.screen import ModelVerdict, SafetyScreen
+from app.screen.screen import ModelVerdict, SafetyScreen
 from tests.locale_files import language_books as load_language_books
 from tests.locale_files import resources as load_resources
 from tests.locale_files import rule_book as load_rule_book

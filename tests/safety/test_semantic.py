@@ -1,4 +1,4 @@
-"""The semantic second stage of the safety screen (app/safety/semantic.py), on the real model.
+"""The semantic second stage of the safety screen (app/screen/semantic.py), on the real model.
 
 Tuning (dev split: tests/data/safety_cases.jsonl + XSTest's 250 safe prompts) picked threshold 0.56
 and margin 0.13: the loosest pair with 0 false positives on our safe cases and none added on XSTest
@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from app.safety.evaluate import load_cases
-from app.safety.screen import SEMANTIC_LEVEL_OF_KIND, SafetyScreen
-from app.safety.semantic import SemanticMatch, SemanticSafetyCheck, split_sentences
-from app.safety.semantic import load_exemplars as load_exemplars_from
-from app.safety.types import SAFE, SAFETY_KINDS
+from evals.safety import load_cases
+from app.screen.screen import SEMANTIC_LEVEL_OF_KIND, SafetyScreen
+from app.screen.semantic import SemanticMatch, SemanticSafetyCheck, split_sentences
+from app.screen.semantic import load_exemplars as load_exemplars_from
+from app.screen.types import SAFE, SAFETY_KINDS
 from tests.locale_files import LOCALE
 from tests.locale_files import resources as load_resources
 from tests.locale_files import rule_book as load_rule_book

@@ -34,6 +34,6 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaSe
 @pytest.fixture
 def chroma_http_client(chroma_server: ChromaServer):
     """A Chroma HTTP client to the test server, made the way the app makes it."""
-    from app.knowledge.index import make_chroma_client
+    from app.backends.vector_index import make_chroma_client
 
     return make_chroma_client("http", Path("unused"), LOOPBACK, chroma_server.port)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.knowledge.index import KnowledgeIndex, make_chroma_client
+from app.backends.vector_index import KnowledgeIndex, make_chroma_client
 from app.services import open_and_sync_index, open_index
 from app.settings import Settings
 from bench.servers import LOOPBACK, free_port

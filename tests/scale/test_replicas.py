@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from app.api.sessions import HistoryOut, TurnOut
-from app.knowledge.index import KnowledgeIndex, make_chroma_client
+from app.backends.vector_index import KnowledgeIndex, make_chroma_client
 from bench.servers import LOOPBACK, AppServer
 from tests.scale.conftest import unique_collection
 from tests.store.conftest import (  # noqa: F401 - fixtures: the module's own PostgreSQL database

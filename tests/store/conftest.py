@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from app.store.db import make_engine, upgrade_database
-from app.store.repository import SessionStore
+from app.sessions.store.db import make_engine, upgrade_database
+from app.sessions.store.repository import SessionStore
 
 POSTGRES_URL_ENV = "SOFTSTART_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

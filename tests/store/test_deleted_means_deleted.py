@@ -5,8 +5,8 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from app.store.db import make_engine, upgrade_database
-from app.store.repository import SessionStore
+from app.sessions.store.db import make_engine, upgrade_database
+from app.sessions.store.repository import SessionStore
 
 
 def raw_files_containing(folder: Path, needle: str) -> list[str]:

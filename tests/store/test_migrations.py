@@ -18,9 +18,9 @@ from sqlalchemy import Engine, inspect, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
-from app.store.db import MIGRATIONS_DIR, alembic_config, make_engine, upgrade_database, write_transaction
-from app.store.models import ChatMessage, ChatSession, metadata
-from app.store.repository import SessionStore
+from app.sessions.store.db import MIGRATIONS_DIR, alembic_config, make_engine, upgrade_database, write_transaction
+from app.sessions.store.models import ChatMessage, ChatSession, metadata
+from app.sessions.store.repository import SessionStore
 
 TABLES = {"chat_sessions", "chat_messages", "participants", "together_spaces", "invites", "shared_items", "client_links"}
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +85,7 @@ def test_upgrading_twice_is_a_no_op(fresh_database_url: str, fresh_engine: Engin
 # A start-up that waits for "go" once imported, so that the processes really overlap.
 START_UP = """
 import sys
-from app.store.db import upgrade_database
+from app.sessions.store.db import upgrade_database
 print("ready", flush=True)
 sys.stdin.readline()
 upgrade_database(sys.argv[1])

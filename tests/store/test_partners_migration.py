@@ -7,10 +7,10 @@ from datetime import datetime, timezone
 from alembic import command
 from sqlalchemy import Engine, insert, inspect, select
 
-from app.store.couples import CoupleStore
-from app.store.db import alembic_config, make_engine, upgrade_database, write_transaction
-from app.store.models import ChatMessage, Participant
-from app.store.repository import SessionStore, hash_token
+from app.sessions.store.couples import CoupleStore
+from app.sessions.store.db import alembic_config, make_engine, upgrade_database, write_transaction
+from app.sessions.store.models import ChatMessage, Participant
+from app.sessions.store.repository import SessionStore, hash_token
 from sqlalchemy import table, column, String, Integer, JSON, DateTime
 
 SESSION = "6f1c2a9e-3b7d-4c1e-9a55-0d2b7f4e8c11"

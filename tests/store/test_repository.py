@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Engine, event, func, select
 
-from app.store.db import make_engine
-from app.store.models import ChatMessage, ChatSession
-from app.store.repository import NewSession, SessionNotFound, SessionStore, StoredMessage, hash_token
+from app.sessions.store.db import make_engine
+from app.sessions.store.models import ChatMessage, ChatSession
+from app.sessions.store.repository import NewSession, SessionNotFound, SessionStore, StoredMessage, hash_token
 
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.settings import Settings
 from app.knowledge.articles import load_articles
-from app.knowledge.index import collect_articles
+from app.backends.vector_index import collect_articles
 from app.knowledge.library import FolderRegistry
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

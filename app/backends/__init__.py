@@ -1,0 +1,1 @@
+"""Adapters: language models, the sentence embedder and the vector store."""

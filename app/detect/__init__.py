@@ -1,0 +1,1 @@
+"""The detect job: what a message does (harsh words, move, topic)."""

@@ -1,0 +1,1 @@
+"""The chat application layer (conversations) and its session store."""

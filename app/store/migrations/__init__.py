@@ -1,1 +1,0 @@
-"""Alembic environment and revisions of the session store (run by ``app.store.db.upgrade_database``)."""

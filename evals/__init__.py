@@ -1,0 +1,1 @@
+"""Evaluation commands (`softstart eval …`); not part of the runtime package."""
