@@ -19,6 +19,7 @@ RUN mkdir -p app && touch app/__init__.py \
  && /opt/venv/bin/uv pip uninstall --python /opt/venv/bin/python softstart
 COPY setup.py ./
 COPY app ./app
+COPY evals ./evals
 COPY prompts ./prompts
 COPY knowledge ./knowledge
 # a non-editable install: setup.py copies prompts/ and knowledge/ into the wheel (app/bundled/), so the
