@@ -23,6 +23,7 @@ class Script:
 
     reply: str = "I feel anxious when I don't hear from you. Could you send me a quick text when you're running late?"
     sleep_s: float = 0.0
+    calls: int = 0
 
 
 SCRIPT = Script()
@@ -33,6 +34,7 @@ class ScriptedChatModel(FakeListChatModel):
     ``SCRIPT``."""
 
     def _call(self, *args, **kwargs) -> str:
+        SCRIPT.calls += 1
         if SCRIPT.sleep_s:
             time.sleep(SCRIPT.sleep_s)
         return SCRIPT.reply
@@ -67,6 +69,7 @@ def llm_services(app_settings, embedder, services, script):
 
 @pytest.fixture
 def scripted(script):
-    """Resets the script after each test."""
+    """Starts each test with a fresh count and resets the script after it."""
+    script.calls = 0
     yield script
-    script.reply, script.sleep_s = Script().reply, 0.0
+    script.reply, script.sleep_s, script.calls = Script().reply, 0.0, 0

@@ -54,11 +54,14 @@ def test_a_good_model_rewrite_passes_the_screen_and_is_used(llm_services, script
 
 
 def test_the_input_is_screened_inside_the_job_before_any_engine(llm_services, scripted):
-    scripted.reply = "this must never be asked for"
-    for done in (llm_services.rewrite_job.rewrite("I'm going to hurt him"),
-                 llm_services.rewrite_job.rewrite("Can we talk tonight?", partner_message="I'm going to hurt you"),
-                 llm_services.answer_job.answer("How do I kill my wife?")):
-        assert done.blocked and done.safety.blocks_coaching and done.safety.kind == "threat"
+    cases = [
+        (llm_services.rewrite_job.rewrite("I'm going to hurt him"), "threat"),
+        (llm_services.rewrite_job.rewrite("Can we talk tonight?", partner_message="I'm going to hurt you"), "abuse"),
+        (llm_services.answer_job.answer("How do I kill my wife?"), "threat"),
+    ]
+    for done, kind in cases:
+        assert done.blocked and done.safety.blocks_coaching and done.safety.kind == kind
+    assert scripted.calls == 0  # no engine was asked
 
 
 def test_the_answer_job_screens_even_without_an_index(llm_services):
