@@ -346,7 +346,7 @@ class ChatCoach:
 
     def _engine(self, *, fallback: bool, reason: str | None = None, outcome: Outcome | None = None) -> EngineInfo:
         return EngineInfo(backend=self.llm_name, model=self.llm_model, fallback=fallback, reason=reason,
-                          engine=outcome.engine if outcome else None, attempts=outcome.attempts if outcome else ())
+                          engine=outcome.engine if outcome else "composer", attempts=outcome.attempts if outcome else ())
 
 
 HELD_KINDS = frozenset({"self_harm", "abuse", "coercion", "threat", "harm_to_partner", "partner_suicide_threat"})
