@@ -1,6 +1,11 @@
-"""The rewrite job as a service: the safety screen first, then the rewriter's engines, then the screen
-again on our own composed rewrite (it is built from the sender's words). Model-written rewrites are
-screened inside the rewriter's loop, so a flagged draft falls back to the composer."""
+"""The rewrite job as a service: the safety screen first (the message, then the partner's words), then the
+rewriter's engines. Model-written rewrites are screened inside the rewriter's loop, so a flagged draft
+falls back to the composer.
+
+Our composer's rewrite is not screened again: it re-frames the sender's own words, which this stage has
+just cleared, in first person ("When what is suicide, I felt hurt"), and the rules then read a cleared
+look-alike such as "What is suicide?" as a disclosure (tests/api/test_safety_through_the_api.py).
+"""
 
 from __future__ import annotations
 
@@ -33,8 +38,4 @@ class RewriteJob:
         if screened.blocks_coaching:
             return ScreenedRewrite(screened, None)
         result = self.rewriter.rewrite(message, partner_message=partner_message, sender_role=sender_role)
-        if not result.unchanged and getattr(result.engine, "engine", None) == "composer":
-            ours = self.screen.screen(result.rewrite, composed=True)
-            if ours.blocks_coaching:
-                return ScreenedRewrite(ours, None)
         return ScreenedRewrite(screened, result)
