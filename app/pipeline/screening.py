@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.pipeline.ports import Screen, Verdict
+from app.pipeline.ports import Screen
 
 
 def screen_inputs(screen: Screen, *texts: str | None):
@@ -31,7 +31,3 @@ class OutputScreen:
         if not verdict.blocks_coaching:
             return []
         return [f"the safety screen flagged the text ({verdict.kind or verdict.level})"]
-
-    def verdict(self, text: str, *, composed: bool = False) -> Verdict:
-        reasons = self.reasons(text, composed=composed)
-        return Verdict(not reasons, tuple(reasons))
