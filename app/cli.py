@@ -115,15 +115,18 @@ def ask(
     if not question.strip():
         err.print("[red]The question is empty.[/red]")
         raise typer.Exit(EXIT_USAGE)
+    from app.pipeline.answer_job import AnswerUnavailable
+
     services = build_services(_settings())
-    screened = services.safety.screen(question)
-    if screened.blocks_coaching:
-        _show_safety(screened, as_json)
-        return
-    if services.answerer is None:
-        err.print(f"[red]The knowledge index is not ready:[/red] {services.index_status.detail}")
+    try:
+        screened = services.answer_job.answer(question)  # the safety screen first, inside the job
+    except AnswerUnavailable as exc:
+        err.print(f"[red]The knowledge index is not ready:[/red] {exc}")
         raise typer.Exit(EXIT_UNAVAILABLE)
-    result = services.answerer.answer(question)
+    if screened.blocked:
+        _show_safety(screened.safety, as_json)
+        return
+    result = screened.result
     if as_json:
         _print_json(
             {
@@ -151,6 +154,8 @@ def rewrite(
 
     from app.rewrite.rewriter import Rewriter
     from app.backends.embeddings import MiniLMEmbedder
+    from app.detect import analyzer
+    from app.pipeline.rewrite_job import RewriteJob
     from app.prompts import PromptLibrary
     from app.locale_data import LocaleData
     from app.services import build_analyzer, build_llm, build_safety_screen
@@ -167,18 +172,17 @@ def rewrite(
     prompts = PromptLibrary(locale.prompts_dir)
     embedder = MiniLMEmbedder(settings.embedding_model_path, threads=settings.embedding_threads)
     safety = build_safety_screen(settings, prompts, embedder)
-    screened = safety.screen(message)
-    if not screened.blocks_coaching and context:
-        screened = safety.screen(context)
-    if screened.blocks_coaching:
-        _show_safety(screened, as_json)
-        return
     llm, _ = build_llm(settings)
     rewriter = Rewriter(
         analyze=build_analyzer(locale, prompts).analyze, embedder=embedder, prompts=prompts, locale=locale, llm=llm,
         llm_name=settings.llm.backend if llm is not None else "none", llm_model=settings.llm.model,
+        llm_timeout_s=settings.llm.timeout_s, engines=settings.rewrite.engines, screen=safety,
     )
-    result = rewriter.rewrite(message, partner_message=context, sender_role=role)
+    screened = RewriteJob(screen=safety, rewriter=rewriter).rewrite(message, partner_message=context, sender_role=role)
+    if screened.blocked:  # the safety screen, a stage of the job
+        _show_safety(screened.safety, as_json)
+        return
+    result = screened.result
     analysis = result.analysis
     if as_json:
         _print_json(

@@ -41,6 +41,9 @@ from app.models.heads import HeadsUnavailable
 from app.models.reader import ModelReader
 from app.screen.screen import SafetyScreen, load_language_books, load_rule_book
 from app.screen.semantic import SemanticSafetyCheck
+from app.pipeline.answer_job import AnswerJob
+from app.pipeline.engines import LOCAL_LLM_INSTALL, EngineUnavailable, check_engine_names, require_package
+from app.pipeline.rewrite_job import RewriteJob
 from app.settings import Settings
 from app.sessions.store.db import make_engine, upgrade_database
 from app.sessions.store.couples import CoupleStore
@@ -102,6 +105,16 @@ class Services:
             self.analyzer.analyze if self.analyzer is not None else analyzer.analyze,
             invite_ttl=timedelta(minutes=self.settings.together.invite_ttl_minutes),
         )
+
+    @property
+    def rewrite_job(self) -> RewriteJob:
+        """The rewrite job with its safety stage: what routers, the CLI and chat clients call."""
+        return RewriteJob(screen=self.safety, rewriter=self.rewriter)
+
+    @property
+    def answer_job(self) -> AnswerJob:
+        """The answer job with its safety stage (it screens even while the index is not ready)."""
+        return AnswerJob(screen=self.safety, answerer=self.answerer, unavailable=self.index_status.detail)
 
     @property
     def llm_model_name(self) -> str | None:
@@ -183,9 +196,10 @@ def build_writer(settings: Settings):
     if "model" not in settings.rewrite.engines:
         return None
     try:
+        require_package("llama_cpp", setting="rewrite.engines", engine="model", install=LOCAL_LLM_INSTALL)
         from app.writer.engine import TrainedWriter
-    except ImportError as exc:
-        log.warning("rewrite engine 'model' needs app.writer (the trained writer): %s; using the composer", exc)
+    except (EngineUnavailable, ImportError) as exc:
+        log.error("%s; the next rewrite engine answers", exc)
         return None
     return TrainedWriter(settings)
 
@@ -211,8 +225,10 @@ def build_safety_screen(settings: Settings, prompts: PromptLibrary, embedder: Mi
     )
 
 
-def build_answerer(settings: Settings, index: KnowledgeIndex, prompts: PromptLibrary, llm: BaseChatModel | None) -> Answerer:
-    """Hybrid (or dense) retrieval, the glossary's synonyms, the composer, and the LLM when there is one."""
+def build_answerer(settings: Settings, index: KnowledgeIndex, prompts: PromptLibrary, llm: BaseChatModel | None,
+                   *, screen: SafetyScreen | None = None) -> Answerer:
+    """Hybrid (or dense) retrieval, the glossary's synonyms, the composer, and the LLM when there is one
+    (its answers screened by ``screen`` and bounded by ``settings.llm.timeout_s``)."""
     expander = QueryExpander.from_file(settings.retrieval.synonyms_file or LocaleData.from_settings(settings).synonyms)
     match settings.retrieval.mode:
         case "hybrid":
@@ -229,6 +245,9 @@ def build_answerer(settings: Settings, index: KnowledgeIndex, prompts: PromptLib
         llm=llm,
         llm_name=settings.llm.backend if llm is not None else "none",
         llm_model=settings.llm.model,
+        llm_timeout_s=settings.llm.timeout_s,
+        screen=screen,
+        engines=settings.answer.engines,
     )
 
 
@@ -253,6 +272,7 @@ def build_analyzer(locale: LocaleData, prompts: PromptLibrary) -> analyzer.Confl
 def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None) -> Services:
     """Everything the service needs, from settings. A missing or malformed data or prompt file raises
     ``DataFileError`` (one line: the file, the rule, the problem) before anything else starts."""
+    check_engine_names(settings)  # an unknown engine stops start-up with one line
     locale = LocaleData.from_settings(settings)
     locale.check()
     prompts = PromptLibrary(locale.prompts_dir)
@@ -263,12 +283,13 @@ def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None
     embedder = embedder or MiniLMEmbedder(settings.embedding_model_path, threads=settings.embedding_threads)
     index, index_status = open_and_sync_index(settings, embedder)
     llm, llm_status = build_llm(settings)
-    answerer = None
-    if index is not None:
-        answerer = build_answerer(settings, index, prompts, llm)
     llm_name = settings.llm.backend if llm is not None else "none"
+    timeout_s = settings.llm.timeout_s  # one time limit for every model call in every job
     reader, reader_detail = load_reader(settings, embedder)
     safety = build_safety_screen(settings, prompts, embedder, reader)
+    answerer = None
+    if index is not None:
+        answerer = build_answerer(settings, index, prompts, llm, screen=safety)
     detect = choose_detector(settings.detect.engines, rules_analyzer, reader, prompts, reader_detail)
     intent_reader = choose_intent_reader(settings.chat.intent_engines, reader)
     models_status = ModelsStatus(
@@ -278,9 +299,9 @@ def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None
     )
     rewriter = Rewriter(
         analyze=detect, embedder=embedder, prompts=prompts, locale=locale, llm=llm, llm_name=llm_name, llm_model=settings.llm.model,
-        parser=load_parser(settings.rewrite.parser), engines=settings.rewrite.engines,
+        llm_timeout_s=timeout_s, parser=load_parser(settings.rewrite.parser), engines=settings.rewrite.engines,
         speaker=(lambda text: intent_reader.read(text).speaker) if intent_reader is not None else None,
-        writer=build_writer(settings),
+        writer=build_writer(settings), screen=safety,
     )
     db_engine = make_engine(settings.resolved_database_url)
     upgrade_database(db_engine)
@@ -289,8 +310,8 @@ def build_services(settings: Settings, *, embedder: MiniLMEmbedder | None = None
     # heads are trained on messages to the partner. Drafts the user quotes go through the rewriter (the model).
     coach = ChatCoach(
         analyze=RulesDetector(rules_analyzer, None), rewriter=rewriter, safety=safety, answerer=answerer, prompts=prompts,
-        llm=llm, llm_name=llm_name, llm_model=settings.llm.model, intent_reader=intent_reader,
-        techniques=techniques, cues=cues,
+        llm=llm, llm_name=llm_name, llm_model=settings.llm.model, llm_timeout_s=timeout_s, intent_reader=intent_reader,
+        techniques=techniques, cues=cues, reply_engines=settings.chat.reply_engines,
     )
     rewriter.warm_up()  # loads the embedding model and embeds the soft start-up library, before the first request
     return Services(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The only place that knows where the package and the checkout are: every other module gets its paths from
@@ -24,6 +24,7 @@ def shipped_folder(name: str) -> Path:
     return bundled if bundled.is_dir() else PROJECT_ROOT / name
 
 LLMBackendName = Literal["none", "openai", "llamacpp", "fake"]
+DEFAULT_LLM_TIMEOUT_S = 30.0
 
 
 class LLMSettings(BaseModel):
@@ -37,7 +38,9 @@ class LLMSettings(BaseModel):
     model: str = Field("SmolLM2-135M-Instruct", description="Model name sent to the server.")
     base_url: str | None = Field(None, description="OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1")
     api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server.")
-    timeout_s: float = Field(30.0, gt=0)
+    timeout_s: float = Field(
+        DEFAULT_LLM_TIMEOUT_S, gt=0, description="Time limit of every model call in every job (rewrite, answer, chat reply).",
+    )
     max_retries: int = Field(1, ge=0, le=10)
     temperature: float = Field(0.3, ge=0, le=2)
     max_tokens: int = Field(256, gt=0, le=4096)
@@ -72,9 +75,17 @@ class RetrievalSettings(BaseModel):
     synonyms_file: Path | None = Field(None, description="Synonym groups for query expansion; default: the locale's knowledge/synonyms.yaml.")
 
 
-class AnswerSettings(BaseModel):
-    """How the composer weighs a passage's sentences for the answer (chosen with ``softstart eval ask --tune``)."""
+AnswerEngine = Literal["llm", "composer"]
 
+
+class AnswerSettings(BaseModel):
+    """How /v1/ask writes (engines in order; the composer always answers) and how the composer weighs a
+    passage's sentences (chosen with ``softstart eval ask --tune``)."""
+
+    engines: list[AnswerEngine] = Field(
+        default_factory=lambda: ["llm", "composer"],
+        description="llm = the configured chat model (its answer must be grounded and pass the safety screen), composer = our own.",
+    )
     overlap: float = Field(0.0, ge=0, description="Weight of meaning words shared with the question (the sentence's cosine weighs 1).")
     form: float = Field(0.1, ge=0, description="Weight of fitting the question's form (a duration for how long...).")
     rank: float = Field(0.3, ge=0, description="Weight of coming from a highly ranked passage.")
@@ -97,6 +108,7 @@ class SafetySettings(BaseModel):
 DetectEngine = Literal["model", "rules"]
 ScreenEngine = Literal["rules", "model"]
 IntentEngine = Literal["model", "rules"]
+ReplyEngine = Literal["llm", "composer"]
 
 
 class ModelsSettings(BaseModel):
@@ -127,6 +139,10 @@ class ChatSettings(BaseModel):
     """Which engines read a chat turn's intent and the speaker of quoted text, in order."""
 
     intent_engines: list[IntentEngine] = Field(default_factory=lambda: ["model", "rules"])
+    reply_engines: list[ReplyEngine] = Field(
+        default_factory=lambda: ["llm", "composer"],
+        description="Who writes a coaching reply, in order: llm = the configured chat model, composer = our templates (always answers).",
+    )
 
 
 class TogetherSettings(BaseModel):
@@ -247,5 +263,14 @@ class Settings(BaseSettings):
 
 
 def get_settings() -> Settings:
-    """Build settings from the environment now (not frozen at import)."""
-    return Settings()
+    """Build settings from the environment now (not frozen at import). An unknown engine name stops here
+    with one line (``app.pipeline.engines.UnknownEngine``)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        from app.pipeline.engines import unknown_engine_in
+
+        problem = unknown_engine_in(exc)
+        if problem is not None:
+            raise problem from None
+        raise

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from app.api.deps import ServicesDep
 from app.api.schemas import EngineOut, ErrorOut, SafetyOut, SourceOut, engine_out, safety_out, user_text
 from app.backends.vector_index import IndexUnavailable
+from app.pipeline.answer_job import AnswerUnavailable
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["ask"])
@@ -38,21 +39,21 @@ class AskResponse(BaseModel):
     summary="Ask a question; the answer cites the knowledge base or says it does not cover it",
 )
 def ask(body: AskRequest, services: ServicesDep) -> AskResponse:
-    screened = services.safety.screen(body.question)
-    if screened.blocks_coaching:
+    try:
+        screened = services.answer_job.answer(body.question)
+    except AnswerUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the knowledge index is not ready: {exc}") from exc
+    except IndexUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the knowledge index is not readable: {exc}") from exc
+    if screened.blocked:
         return AskResponse(
-            answer=screened.message,
+            answer=screened.safety.message,
             sources=[],
             grounded=False,
             engine=EngineOut(backend="none", model=None, fallback=False, reason="safety screen"),
-            safety=safety_out(screened),
+            safety=safety_out(screened.safety),
         )
-    if services.answerer is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the knowledge index is not ready: {services.index_status.detail}")
-    try:
-        result = services.answerer.answer(body.question)
-    except IndexUnavailable as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the knowledge index is not readable: {exc}") from exc
+    result = screened.result
     return AskResponse(
         answer=result.answer,
         sources=[
@@ -61,6 +62,6 @@ def ask(body: AskRequest, services: ServicesDep) -> AskResponse:
         ],
         grounded=result.grounded,
         engine=engine_out(result.engine),
-        safety=safety_out(screened),
+        safety=safety_out(screened.safety),
         form=result.form.value,
     )

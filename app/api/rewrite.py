@@ -85,16 +85,13 @@ def to_response(result: RewriteResult, safety: SafetyOut) -> RewriteResponse:
     summary="Find the harsh spots in a message and rewrite it as a soft start-up (or a break script)",
 )
 def rewrite(body: RewriteRequest, services: ServicesDep) -> RewriteResponse:
-    screened = services.safety.screen(body.message)
-    if not screened.blocks_coaching and body.context:
-        screened = services.safety.screen(body.context)
-    if screened.blocks_coaching:
+    screened = services.rewrite_job.rewrite(body.message, partner_message=body.context, sender_role=body.sender_role)
+    if screened.blocked:
         return RewriteResponse(
             original=body.message, flags=[], move="neutral", move_evidence=[], harshness=0.0, pattern="",
-            rewrite=None, alternatives=[], explanation=[], unchanged=True, note=screened.message,
+            rewrite=None, alternatives=[], explanation=[], unchanged=True, note=screened.safety.message,
             language_supported=True, check=None,
             engine=EngineOut(backend="none", model=None, fallback=False, reason="safety screen", detect=services.models_status.detect if services.models_status else "rules"),
-            safety=safety_out(screened),
+            safety=safety_out(screened.safety),
         )
-    result = services.rewriter.rewrite(body.message, partner_message=body.context, sender_role=body.sender_role)
-    return to_response(result, safety_out(screened))
+    return to_response(screened.result, safety_out(screened.safety))

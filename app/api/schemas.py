@@ -33,13 +33,24 @@ def user_text(max_chars: int, description: str, example: str):
     ]
 
 
+class AttemptOut(BaseModel):
+    engine: str = Field(examples=["llm"])
+    status: Literal["passed", "used_anyway", "failed_check", "error", "timeout", "no_output"] = Field(
+        description="passed; used_anyway (the last resort, used although a check failed); failed_check, error, "
+        "timeout or no_output (rejected: the next engine answered).")
+    reasons: list[str] = Field(default_factory=list)
+    seconds: float = Field(ge=0)
+
+
 class EngineOut(BaseModel):
     backend: str = Field(examples=["none"], description="Which engine wrote the text: none (our composer), openai, llamacpp, fake.")
     model: str | None = Field(None, examples=[None])
-    fallback: bool = Field(False, description="True when an LLM was asked but failed or failed the checks, so our composer's text was used.")
-    reason: str | None = Field(None, description="Why the fallback happened.")
+    fallback: bool = Field(False, description="True when an engine before the one used (the trained writer, an LLM) was tried and rejected.")
+    reason: str | None = Field(None, description="Why each engine before the one used was rejected: an error, a timeout, or the checks it failed (the safety screen among them).")
     detect: str = Field("rules", description="Which engine judged harshness and the move: model (trained heads) or rules.")
     detect_reason: str | None = Field(None, description="Why the model engine was not used when the settings prefer it (e.g. a missing head).")
+    engine: str | None = Field(None, description="Which engine of the job wrote the text: model, llm or composer (null: no engine ran).", examples=["composer"])
+    attempts: list[AttemptOut] = Field(default_factory=list, description="Every engine tried, in order: what happened and how long it took.")
 
 
 class FlagOut(BaseModel):
@@ -137,4 +148,7 @@ def engine_out(engine) -> EngineOut:
     return EngineOut(
         backend=engine.backend, model=engine.model, fallback=engine.fallback, reason=engine.reason,
         detect=getattr(engine, "detect", "rules"), detect_reason=getattr(engine, "detect_reason", None),
+        engine=getattr(engine, "engine", None),
+        attempts=[AttemptOut(engine=a.engine, status=a.status, reasons=list(a.reasons), seconds=round(a.seconds, 4))
+                  for a in getattr(engine, "attempts", ())],
     )

@@ -3,7 +3,7 @@
 ``softstart-coach`` goes through the chat coach: with a stable client key the turn is stored in a
 session of its own (memory, safety mode and safety for two carry over, as in the native API);
 without one it is stateless, with the request's messages as the context. ``softstart-rewrite``
-and ``softstart-ask`` screen the text first, exactly like ``/v1/rewrite`` and ``/v1/ask``.
+and ``softstart-ask`` go through the same job services as ``/v1/rewrite`` and ``/v1/ask`` (the screen first).
 Safety resources are written into the reply text, since chat clients show only text.
 """
 
@@ -19,6 +19,7 @@ from app.reply.state import ConversationState
 from app.screen.types import SafetyResult
 from app.sessions.store.couples import CoupleStore
 from app.sessions.store.repository import SessionNotFound
+from app.pipeline.answer_job import AnswerUnavailable  # noqa: F401 - raised by softstart-ask while the index is not ready
 from app.together.gate import resources_text
 
 log = logging.getLogger(__name__)
@@ -38,10 +39,6 @@ class ClientMessage:
 class ClientReply:
     text: str
     safety: SafetyResult | None
-
-
-class AnswerUnavailable(RuntimeError):
-    """The knowledge index is not ready, so softstart-ask cannot answer."""
 
 
 class ChatClientReplies:
@@ -80,26 +77,24 @@ class ChatClientReplies:
         return ClientReply(_with_resources(turn.reply, turn.safety), turn.safety)
 
     def _rewrite(self, text: str) -> ClientReply:
-        screened = self.services.safety.screen(text)
-        if screened.blocks_coaching:
-            return ClientReply(resources_text(screened), screened)
-        result = self.services.rewriter.rewrite(text)
+        screened = self.services.rewrite_job.rewrite(text)
+        if screened.blocked:
+            return ClientReply(resources_text(screened.safety), screened.safety)
+        result = screened.result
         why = result.note.strip() or (result.explanation[0].why if result.explanation else "")
-        return ClientReply(f"{result.rewrite}\n\nWhy: {why}".strip(), screened)
+        return ClientReply(f"{result.rewrite}\n\nWhy: {why}".strip(), screened.safety)
 
     def _ask(self, question: str) -> ClientReply:
-        screened = self.services.safety.screen(question)
-        if screened.blocks_coaching:
-            return ClientReply(resources_text(screened), screened)
-        if self.services.answerer is None:
-            raise AnswerUnavailable(self.services.index_status.detail)
-        result = self.services.answerer.answer(question)
+        screened = self.services.answer_job.answer(question)
+        if screened.blocked:
+            return ClientReply(resources_text(screened.safety), screened.safety)
+        result = screened.result
         lines = [result.answer]
         if result.sources:
             lines.append("")
             lines.append("Sources:")
             lines.extend(f"[{i}] {p.title} ({p.source_id})" for i, p in enumerate(result.sources, start=1))
-        return ClientReply("\n".join(lines), screened)
+        return ClientReply("\n".join(lines), screened.safety)
 
     # ------------------------------------------------------------------ sessions
     def _session_for(self, client_key: str) -> str:

@@ -88,6 +88,10 @@ class EngineInfo:
     reason: str | None = None
     detect: str = "rules"  # the engine that judged the message: "model" or "rules"
     detect_reason: str | None = None  # why the model engine was not used, when it was preferred
+    # which engine of the job's loop wrote the text ("model", "llm", "composer"), and every engine's try
+    # (``app.pipeline.loop.Attempt``); not part of equality, so results compare as before
+    engine: str | None = field(default=None, compare=False)
+    attempts: tuple = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

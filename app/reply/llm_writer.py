@@ -15,6 +15,7 @@ from app.reply.state import ConversationState
 from app.reply.techniques import Technique, TechniqueSource
 from app.backends.llm.calls import ModelCallTimeout, invoke_with_timeout
 from app.prompts import PromptLibrary
+from app.settings import DEFAULT_LLM_TIMEOUT_S
 
 SYSTEM_PROMPT = "chat_llm_system"
 USER_PROMPT = "chat_llm_user"
@@ -67,7 +68,7 @@ def turn_plan(given: WriterInput) -> str:
 
 
 class ChatLLMWriter:
-    def __init__(self, *, llm: BaseChatModel, prompts: PromptLibrary, timeout_s: float = 30.0):
+    def __init__(self, *, llm: BaseChatModel, prompts: PromptLibrary, timeout_s: float = DEFAULT_LLM_TIMEOUT_S):
         self.llm = llm
         self.prompts = prompts
         self.timeout_s = timeout_s

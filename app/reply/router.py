@@ -176,7 +176,7 @@ class TurnRouter:
             summary=summarise(new_state, coach.techniques, coach.topic_labels),
             intent=intent,
             safety=screened,
-            engine=engine or EngineInfo(backend="none", model=None, fallback=False, reason=None),
+            engine=engine or EngineInfo(backend="none", model=None, fallback=False, reason=None, engine="composer"),
             analysis=analysis,
             analysis_subject="message",
             sources=list(sources or []) or [_answer_source(p) for p in response.sources],

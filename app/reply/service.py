@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from langchain_core.language_models import BaseChatModel
 
-from app.reply.checks import ReplyChecker
 from app.reply.composer import ComposedReply, Part, ReplyComposer, VariantPicker, partner_words
 from app.reply.facts import remember_facts
 from app.reply.intents import Intent, classify
@@ -29,6 +28,7 @@ from app.reply.llm_writer import SYSTEM_PROMPT, USER_PROMPT, ChatLLMError, ChatL
 from app.reply.memory import ConversationMemory, summarise
 from app.reply.planner import BLOCK, BREAK_TECHNIQUES, TurnFacts, plan
 from app.reply.signals import CueBook, Signals
+from app.reply.checks import ReplyCheck, ReplyChecker
 from app.reply.state import (
     ConversationState,
     note_reply,
@@ -43,6 +43,8 @@ from app.rewrite.checks import wants_break
 from app.detect.types import Analysis, AnalysisContext, EngineInfo, RewriteResult
 from app.prompts import PromptLibrary
 from app.screen.types import SafetyResult
+from app.pipeline.loop import Engine, Outcome, first_passing
+from app.settings import DEFAULT_LLM_TIMEOUT_S
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +75,9 @@ class ChatCoach:
         techniques: TechniqueCatalogue,
         cues: CueBook,
         topic_labels: Mapping[str, str] | None = None,
-        llm_timeout_s: float = 30.0,
+        llm_timeout_s: float = DEFAULT_LLM_TIMEOUT_S,
         intent_reader=None,
+        reply_engines: Sequence[str] = ("llm", "composer"),
     ):
         self.analyze = analyze
         self.intent_reader = intent_reader  # app.models.engines.ModelIntentReader, or None for the rules
@@ -91,6 +94,7 @@ class ChatCoach:
         self.composer = ReplyComposer(prompts)
         self.router = TurnRouter()
         self.writer = ChatLLMWriter(llm=llm, prompts=prompts, timeout_s=llm_timeout_s) if llm is not None else None
+        self.reply_engines = [name for name in reply_engines if name != "llm" or self.writer is not None]
         self.checker = ReplyChecker(
             analyze=analyze,
             screen=safety.screen,
@@ -167,7 +171,7 @@ class ChatCoach:
             engine = rewrite.engine
         elif intent.kind == "question" and answer is not None:
             engine = answer.engine
-        elif self.writer is not None:
+        elif self.writer is not None and "llm" in self.reply_engines:
             given = WriterInput(
                 message=message,
                 state=new_state,
@@ -316,24 +320,33 @@ class ChatCoach:
     def _written_reply(
         self, given: WriterInput, composed: ComposedReply, parts: list[Part], picker: VariantPicker, voice: dict[str, str]
     ) -> tuple[str, list[str], EngineInfo]:
-        """The language model's reply if it passes the checks, else ours (and why)."""
-        try:
-            written = self.writer.write(given)
-        except ChatLLMError as exc:
-            log.warning("chat: using the composed reply: %s", exc)
-            return composed.text, composed.composition, self._engine(fallback=True, reason=str(exc))
-        check = self.checker.check(written)
-        if not check.passed:
-            log.info("chat: language model reply rejected (%d failed checks)", len(check.reasons))
-            reason = "the reply failed the checks: " + "; ".join(check.reasons)
-            return composed.text, composed.composition, self._engine(fallback=True, reason=reason)
+        """The language model's reply if it passes the checks (the safety screen among them), else ours (and why)."""
+        engines: list[Engine[str]] = []
+        for name in self.reply_engines:
+            match name:
+                case "llm":
+                    engines.append(Engine("llm", lambda: self.writer.write(given)))
+                case "composer":
+                    break
+                case other:
+                    raise ValueError(f"chat reply engine {other!r} is not supported. Available: llm, composer")
+        outcome = first_passing(
+            engines, lambda engine, written: self.checker.check(written), job="chat reply",
+            last_resort=Engine("composer", lambda: composed.text),
+            last_resort_check=lambda engine, text: ReplyCheck(True),
+        )
+        engine = self._engine(fallback=outcome.fallback, reason=outcome.reason, outcome=outcome)
+        if outcome.engine == "composer":
+            return composed.text, composed.composition, engine
+        written = outcome.value
         blocks = self.composer.compose([part for part in parts if part.paragraph >= BLOCK], picker, voice)
         if blocks.text:  # a break script stays ours: the rewriter or our templates wrote and checked it
-            return f"{written}\n\n{blocks.text}", ["written", *blocks.composition], self._engine(fallback=False)
-        return written, ["written"], self._engine(fallback=False)
+            return f"{written}\n\n{blocks.text}", ["written", *blocks.composition], engine
+        return written, ["written"], engine
 
-    def _engine(self, *, fallback: bool, reason: str | None = None) -> EngineInfo:
-        return EngineInfo(backend=self.llm_name, model=self.llm_model, fallback=fallback, reason=reason)
+    def _engine(self, *, fallback: bool, reason: str | None = None, outcome: Outcome | None = None) -> EngineInfo:
+        return EngineInfo(backend=self.llm_name, model=self.llm_model, fallback=fallback, reason=reason,
+                          engine=outcome.engine if outcome else "composer", attempts=outcome.attempts if outcome else ())
 
 
 HELD_KINDS = frozenset({"self_harm", "abuse", "coercion", "threat", "harm_to_partner", "partner_suicide_threat"})

@@ -12,6 +12,7 @@ from app.rewrite.checks import wants_break
 from app.detect.types import Analysis
 from app.backends.llm.calls import ModelCallTimeout, invoke_with_timeout
 from app.prompts import PromptLibrary
+from app.settings import DEFAULT_LLM_TIMEOUT_S
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def quote_as_data(message: str) -> str:
 class LLMDrafter:
     """Builds the system + user prompt from ``prompts/rewrite_llm_*.md`` and calls the model."""
 
-    def __init__(self, *, llm: BaseChatModel, prompts: PromptLibrary, timeout_s: float = 30.0):
+    def __init__(self, *, llm: BaseChatModel, prompts: PromptLibrary, timeout_s: float = DEFAULT_LLM_TIMEOUT_S):
         self.llm = llm
         self.prompts = prompts
         self.timeout_s = timeout_s

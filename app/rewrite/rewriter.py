@@ -35,7 +35,11 @@ from app.rewrite.softstart_library import SoftStartLibrary
 from app.detect.types import Analysis, AnalysisContext, Change, EngineInfo, RewriteCheck, RewriteResult
 from app.backends.embeddings import Embedder
 from app.locale_data import LocaleData
+from app.pipeline.loop import Engine, NoOutput, Outcome, first_passing
+from app.pipeline.ports import Screen
+from app.pipeline.screening import OutputScreen
 from app.prompts import PromptLibrary
+from app.settings import DEFAULT_LLM_TIMEOUT_S
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +68,12 @@ class Rewriter:
         llm_model: str | None = None,
         similarity_floor: float = DEFAULT_SIMILARITY_FLOOR,
         library: SoftStartLibrary | None = None,
-        llm_timeout_s: float = 30.0,
+        llm_timeout_s: float = DEFAULT_LLM_TIMEOUT_S,
         parser: Parser | None = None,
         speaker: SpeakerFn | None = None,
         writer: "WriterEngine | None" = None,
         engines: Sequence[str] = ("model", "llm", "composer"),
+        screen: Screen | None = None,
     ):
         self.analyze = analyze
         self.prompts = prompts
@@ -83,6 +88,7 @@ class Rewriter:
         self.speaker = speaker
         self.writer = writer
         self.engines = list(engines)
+        self.output_screen = OutputScreen(screen) if screen is not None else None  # every model-written rewrite
 
     @property
     def similarity_floor(self) -> float:
@@ -182,48 +188,49 @@ class Rewriter:
                 fixed_check = self.checker.check(check_against, fixed, topic=False)
                 if len(fixed_check.reasons) <= len(composer_check.reasons) or fixed_check.passed:
                     composed, composer_check = replace(composed, text=fixed), fixed_check
-        reasons: list[str] = []
-        tried_llm = False  # a configured language model that was tried and not used: its backend, marked as a fallback
+        engines: list[Engine[tuple[str, str, str | None]]] = []  # (text, backend, model)
         for name in self.engines:
             match name:
                 case "model":
-                    if self.writer is None:
-                        continue
-                    text = self.writer.reply(partner) if mode == "reply" and partner else self.writer.rewrite(analysis.message, composed.kind)
-                    if not text:
-                        reasons.append("the trained writer gave no text")
-                        continue
-                    check = self.checker.check(check_against, text, reference=composed.text)
-                    if check.passed:
-                        return self._built(analysis, composed, text, check, backend="model", model=getattr(self.writer, "name", "trained-writer"))
-                    reasons.append("the trained writer's text failed the checks: " + "; ".join(check.reasons))
+                    if self.writer is not None:
+                        engines.append(Engine("model", lambda: self._trained_text(analysis, composed, mode, partner)))
                 case "llm":
-                    if self.drafter is None:
-                        continue
-                    tried_llm = True
-                    topic = self.library.topic(analysis.topic)
-                    try:
-                        draft = self.drafter.draft(analysis, topic_label=topic.label if topic else None,
-                                                   need=analysis.need or (topic.need if topic else None))
-                    except DraftError as exc:
-                        log.warning("rewrite: using the composed text: %s", exc)
-                        reasons.append(str(exc))
-                        continue
-                    check = self.checker.check(check_against, draft, reference=composed.text)
-                    if check.passed:
-                        return self._built(analysis, composed, draft, check, backend=self.llm_name, model=self.llm_model)
-                    log.info("rewrite: language model draft rejected (%d failed checks)", len(check.reasons))
-                    reasons.append("the draft failed the checks: " + "; ".join(check.reasons))
+                    if self.drafter is not None:
+                        engines.append(Engine("llm", lambda: (self._drafted(analysis), self.llm_name, self.llm_model)))
                 case "composer":
                     break
                 case other:
                     raise ValueError(f"rewrite engine {other!r} is not supported. Available: model, llm, composer")
-        return self._built(analysis, composed, composed.text, composer_check,
-                           backend=self.llm_name if tried_llm else "none", model=self.llm_model if tried_llm else None,
-                           fallback=bool(reasons), reason="; ".join(reasons) or None)
+
+        def check(engine: str, written: tuple[str, str, str | None]) -> RewriteCheck:
+            found = self.checker.check(check_against, written[0], reference=composed.text)
+            flagged = self.output_screen.reasons(written[0]) if self.output_screen is not None else []
+            return replace(found, passed=found.passed and not flagged, reasons=[*found.reasons, *flagged]) if flagged else found
+
+        outcome = first_passing(
+            engines, check, job="rewrite",
+            last_resort=Engine("composer", lambda: (composed.text, "none", None)),
+            last_resort_check=lambda engine, written: composer_check,
+        )
+        text, backend, model = outcome.value
+        tried_llm = outcome.tried("llm")  # a configured language model that was tried and not used: its backend, marked as a fallback
+        if outcome.engine == "composer" and tried_llm:
+            backend, model = self.llm_name, self.llm_model
+        return self._built(analysis, composed, text, outcome.check, backend=backend, model=model,
+                           fallback=outcome.fallback, reason=outcome.reason, outcome=outcome)
+
+    def _trained_text(self, analysis: Analysis, composed: Composition, mode: RewriteMode, partner: str | None):
+        text = self.writer.reply(partner) if mode == "reply" and partner else self.writer.rewrite(analysis.message, composed.kind)
+        if not text:
+            raise NoOutput(getattr(self.writer, "last_failure", None) or "the trained writer gave no text")
+        return text, "model", getattr(self.writer, "name", "trained-writer")
+
+    def _drafted(self, analysis: Analysis) -> str:
+        topic = self.library.topic(analysis.topic)
+        return self.drafter.draft(analysis, topic_label=topic.label if topic else None, need=analysis.need or (topic.need if topic else None))
 
     def _built(self, analysis: Analysis, composed: Composition, text: str, check: RewriteCheck, *, backend: str,
-               model: str | None, fallback: bool = False, reason: str | None = None) -> RewriteResult:
+               model: str | None, fallback: bool = False, reason: str | None = None, outcome: Outcome | None = None) -> RewriteResult:
         changes = explain(analysis, text, lambda kind, fallback_why: self.library.change_reason(kind, fallback=fallback_why))
         note_name = {"break": "rewrite_note_break", "defensive": "rewrite_note_defensive", "reply": "rewrite_note_reply"}.get(composed.kind, "rewrite_note_softstart")
         note = self.prompts.render(note_name, need=analysis.need or "what matters to you") if note_name != "rewrite_note_break" else self.prompts.get(note_name)
@@ -237,7 +244,8 @@ class Rewriter:
             note=note,
             check=check,
             engine=EngineInfo(backend=backend, model=model, fallback=fallback, reason=reason,
-                              detect=analysis.engine, detect_reason=analysis.engine_reason),
+                              detect=analysis.engine, detect_reason=analysis.engine_reason,
+                              engine=outcome.engine if outcome else None, attempts=outcome.attempts if outcome else ()),
             kind=composed.kind,
         )
 

@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 
+from app.settings import DEFAULT_LLM_TIMEOUT_S
 from app.writer.dataset import KINDS, prompt_for
 from app.writer.gate import GateResult, check
 
@@ -65,7 +66,7 @@ class TrainedWriter:
         self.candidates = candidates
         self.temperature = temperature
         self.max_tokens = max_tokens
-        self.timeout_s = timeout_s if timeout_s is not None else float(getattr(llm, "timeout_s", 30.0))
+        self.timeout_s = timeout_s if timeout_s is not None else float(getattr(llm, "timeout_s", DEFAULT_LLM_TIMEOUT_S))
         self.n_threads = n_threads or int(getattr(llm, "n_threads", 2))
         self.seed = seed
         self._model = None

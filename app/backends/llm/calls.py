@@ -13,10 +13,12 @@ from typing import Any, Sequence
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
+from app.pipeline.ports import ModelTimeout
+
 _MODEL_CALLS = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="llm-call")
 
 
-class ModelCallTimeout(Exception):
+class ModelCallTimeout(ModelTimeout):
     """The model did not answer within the limit."""
 
 
