@@ -46,6 +46,10 @@ class VectorStoreSettings(BaseModel):
     port: int = 8001
 
 
+# fitted by ``softstart eval ask --tune`` on tests/data/ask_tuning_questions.jsonl (see bench/ASK.md)
+DEFAULT_COVERAGE: tuple[float, ...] = ()
+
+
 class RetrievalSettings(BaseModel):
     """How /v1/ask finds passages. Defaults chosen by cross-validation on tests/data/ask_tuning_questions.jsonl
     (``softstart eval ask --tune``)."""
@@ -59,6 +63,12 @@ class RetrievalSettings(BaseModel):
     per_article: int = Field(2, gt=0, le=10, description="At most this many of the fused passages from one article.")
     related_weight: float = Field(0.4, ge=0, le=1, description="Weight of the glossary's synonyms in the lexical ranking.")
     passages: int = Field(4, gt=0, le=20, description="Fused passages the answer may quote from.")
+    coverage: list[float] = Field(
+        default_factory=lambda: list(DEFAULT_COVERAGE),
+        description="The coverage model: logistic weights of the best chunk cosine, the mean of the best three, the best sentence cosine, "
+        "log BM25 (with synonyms), log BM25 of the question's own words per word, then the bias. Empty: relevance_threshold and min_sentence decide.",
+    )
+    min_coverage: float = Field(0.5, ge=0, le=1, description="The coverage model's probability at or above which a question is answered.")
     synonyms_file: Path | None = Field(None, description="Synonym groups for query expansion; default: app/knowledge/data/synonyms.yaml.")
 
 
