@@ -261,6 +261,7 @@ def retrieval_params(settings: Settings) -> RetrievalParams:
     return RetrievalParams(
         candidates=r.candidates, rrf_k=r.rrf_k, dense_weight=r.dense_weight, lexical_weight=r.lexical_weight,
         min_dense=settings.relevance_threshold, min_sentence=r.min_sentence, passages=r.passages,
+        coverage=tuple(r.coverage), min_coverage=r.min_coverage,
         per_article=r.per_article, related_weight=r.related_weight,
     )
 

@@ -59,19 +59,29 @@ class VectorStoreSettings(BaseModel):
     port: int = 8001
 
 
+# fitted by ``softstart eval ask --tune`` on tests/data/ask_tuning_questions.jsonl (see bench/ASK.md)
+DEFAULT_COVERAGE: tuple[float, ...] = (1.785, 1.62, 2.0639, 1.946, 1.1289, -4.8364)
+
+
 class RetrievalSettings(BaseModel):
     """How /v1/ask finds passages. Defaults chosen by cross-validation on tests/data/ask_tuning_questions.jsonl
     (``softstart eval ask --tune``)."""
 
     mode: Literal["hybrid", "dense"] = Field("hybrid", description="hybrid: BM25 fused with the dense ranking; dense: embeddings only.")
     candidates: int = Field(20, gt=0, le=200, description="Chunks each ranking contributes to the fusion.")
-    rrf_k: float = Field(10.0, gt=0, description="Reciprocal-rank fusion constant.")
+    rrf_k: float = Field(60.0, gt=0, description="Reciprocal-rank fusion constant.")
     dense_weight: float = Field(0.5, ge=0)
     lexical_weight: float = Field(1.0, ge=0)
-    min_sentence: float = Field(0.40, ge=-1, le=1, description="A question below relevance_threshold still counts as covered when one sentence of the best passages is this close.")
+    min_sentence: float = Field(0.42, ge=-1, le=1, description="A question below relevance_threshold still counts as covered when one sentence of the best passages is this close.")
     per_article: int = Field(2, gt=0, le=10, description="At most this many of the fused passages from one article.")
     related_weight: float = Field(0.4, ge=0, le=1, description="Weight of the glossary's synonyms in the lexical ranking.")
     passages: int = Field(4, gt=0, le=20, description="Fused passages the answer may quote from.")
+    coverage: list[float] = Field(
+        default_factory=lambda: list(DEFAULT_COVERAGE),
+        description="The coverage model: logistic weights of the best chunk cosine, the mean of the best three, the best sentence cosine, "
+        "log BM25 (with synonyms), log BM25 of the question's own words per word, then the bias. Empty: relevance_threshold and min_sentence decide.",
+    )
+    min_coverage: float = Field(0.5, ge=0, le=1, description="The coverage model's probability at or above which a question is answered.")
     synonyms_file: Path | None = Field(None, description="Synonym groups for query expansion; default: the locale's knowledge/synonyms.yaml.")
 
 
@@ -86,7 +96,7 @@ class AnswerSettings(BaseModel):
         default_factory=lambda: ["llm", "composer"],
         description="llm = the configured chat model (its answer must be grounded and pass the safety screen), composer = our own.",
     )
-    overlap: float = Field(0.0, ge=0, description="Weight of meaning words shared with the question (the sentence's cosine weighs 1).")
+    overlap: float = Field(0.3, ge=0, description="Weight of meaning words shared with the question (the sentence's cosine weighs 1).")
     form: float = Field(0.1, ge=0, description="Weight of fitting the question's form (a duration for how long...).")
     rank: float = Field(0.3, ge=0, description="Weight of coming from a highly ranked passage.")
     support_ratio: float = Field(0.6, ge=0, le=1, description="A supporting sentence scores at least this share of the first one's.")

@@ -159,6 +159,33 @@ def evaluate(questions: Iterable[LabelledQuestion], answer: Callable[[str], obje
     return [judge(item, answer(item.question)) for item in questions]
 
 
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson 95% interval of k successes in n trials ((0, 1) when n is 0)."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def counts(outcomes: list[Outcome]) -> dict[str, tuple[int, int]]:
+    """(successes, trials) of the four headline measures, for their intervals."""
+    inside = [o for o in outcomes if o.item.in_scope]
+    outside = [o for o in outcomes if not o.item.in_scope]
+
+    def count(items, test) -> tuple[int, int]:
+        return (sum(1 for o in items if test(o)), len(items))
+
+    return {
+        "right_article": count([o for o in inside if o.item.articles], lambda o: o.grounded and o.article_found),
+        "key_fact": count([o for o in inside if o.item.key_facts], lambda o: o.grounded and o.fact_found),
+        "out_of_scope_declined": count(outside, lambda o: not o.grounded),
+        "in_scope_declined": count(inside, lambda o: not o.grounded),
+    }
+
+
 def figures(outcomes: list[Outcome]) -> dict[str, float]:
     inside = [o for o in outcomes if o.item.in_scope]
     outside = [o for o in outcomes if not o.item.in_scope]
@@ -201,12 +228,18 @@ def meets(name: str, value: float) -> bool:
 
 def report(outcomes: list[Outcome], out=sys.stdout, worst: int = 10) -> dict[str, float]:
     measured = figures(outcomes)
+    tallies = counts(outcomes)
     print(f"{measured['questions']} questions ({measured['in_scope']} in scope, {measured['out_of_scope']} out of scope)", file=out)
     for name, value in measured.items():
         if name in TARGETS:
             op, target = TARGETS[name]
             mark = "ok  " if meets(name, value) else "MISS"
-            print(f"  {mark} {name:24s} {value:7.1%}   (target {op} {target:.0%})", file=out)
+            interval = ""
+            if name in tallies:
+                k, n = tallies[name]
+                lo, hi = wilson(k, n)
+                interval = f"  {k:3d}/{n:<3d} 95% CI [{lo:5.1%}, {hi:5.1%}]"
+            print(f"  {mark} {name:24s} {value:7.1%}{interval}   (target {op} {target:.0%})", file=out)
     if measured["key_terms_all"] == measured["key_terms_all"]:  # not NaN: the set has key terms
         print(f"       key terms all in answer  {measured['key_terms_all']:7.1%}   (secondary: every labelled key term appears)", file=out)
     print(f"       median words (answered) {measured['median_words']}", file=out)
@@ -251,7 +284,8 @@ def write_json(path: Path, measured: dict, outcomes: list[Outcome]) -> None:
         }
         for o in outcomes
     ]
-    Path(path).write_text(json.dumps({"figures": measured, "answers": rows}, indent=1, ensure_ascii=False), encoding="utf-8")
+    intervals = {name: {"k": k, "n": n, "wilson95": [round(b, 4) for b in wilson(k, n)]} for name, (k, n) in counts(outcomes).items()}
+    Path(path).write_text(json.dumps({"figures": measured, "intervals": intervals, "answers": rows}, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 if __name__ == "__main__":

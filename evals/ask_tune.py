@@ -8,6 +8,7 @@ from pathlib import Path
 
 from evals.ask import DEFAULT_QUESTIONS, load_questions, report
 from app.answer.tuning import cross_validate
+from app.knowledge.hybrid import COVERAGE_FEATURES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,10 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\nEach fold's choice:")
     for number, choice in enumerate(choices, start=1):
         p = choice.params
-        print(f"  fold {number}: {choice.weights} rrf_k={p.rrf_k} dense={p.dense_weight} lexical={p.lexical_weight} passages={p.passages} threshold={p.min_dense} sentence={p.min_sentence}")
+        print(f"  fold {number}: {choice.weights} rrf_k={p.rrf_k} dense={p.dense_weight} lexical={p.lexical_weight} passages={p.passages} threshold={p.min_dense} sentence={p.min_sentence} coverage={list(p.coverage)}")
     p = final.params
     print("\nChosen on all questions (set these):")
-    print(f"  SOFTSTART_RELEVANCE_THRESHOLD={p.min_dense}")
+    print(f"  SOFTSTART_RETRIEVAL__COVERAGE='{list(p.coverage)}'  (weights of {', '.join(COVERAGE_FEATURES)}, then the bias)")
+    print(f"  SOFTSTART_RELEVANCE_THRESHOLD={p.min_dense}  (used only without a coverage model)")
     print(f"  SOFTSTART_RETRIEVAL__MIN_SENTENCE={p.min_sentence}")
     print(f"  SOFTSTART_RETRIEVAL__RRF_K={p.rrf_k}")
     print(f"  SOFTSTART_RETRIEVAL__DENSE_WEIGHT={p.dense_weight}")

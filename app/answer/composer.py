@@ -207,9 +207,14 @@ class AnswerComposer:
             s for s in ordered[1:]
             if scorer.score(s) >= floor and (scorer.overlap(s) > 0 or s.similarity >= 0.35)
         ]
-        # one passage per article unless a second adds something: the first support comes from another article when one qualifies
-        others = [s for s in eligible if s.passage.source_id != lead.passage.source_id]
-        for sentence in [*others[:1], *eligible]:
+        # one passage per article unless a second adds something: the supports come from other articles
+        # (the best sentence of each) when they qualify, and only then from the lead's article again
+        others, seen = [], {lead.passage.source_id}
+        for sentence in eligible:
+            if sentence.passage.source_id not in seen:
+                seen.add(sentence.passage.source_id)
+                others.append(sentence)
+        for sentence in [*others[:MAX_SUPPORT], *eligible]:
             if len(chosen) > MAX_SUPPORT:
                 break
             if sentence in chosen or any(_similar(scorer.words[id(sentence)], scorer.words[id(other)]) for other in chosen):

@@ -17,6 +17,7 @@ from app.answer.composer import ComposerWeights
 from evals.ask import LabelledQuestion, Outcome, figures, judge
 from app.answer.service import Answerer
 from app.knowledge.hybrid import Candidates, Retrieval, RetrievalParams, fuse, is_relevant
+from app.knowledge.hybrid import Candidates, Retrieval, RetrievalParams, coverage_features, fuse, is_relevant
 
 FUSIONS = [
     dict(rrf_k=k, dense_weight=d, lexical_weight=l, passages=p)
@@ -26,6 +27,9 @@ WEIGHTS = [
     ComposerWeights(overlap=o, form=f, rank=r, support_ratio=s)
     for o, f, r, s in itertools.product([0.0, 0.15, 0.3], [0.1, 0.25], [0.0, 0.15, 0.3], [0.6, 0.8])
 ]
+# the coverage model's regularisation and the weight of an out-of-scope question against an in-scope one
+COVERAGE_GRID = [(c, w) for c in (0.3, 1.0, 10.0) for w in (1.0, 2.0, 3.0, 4.0)]
+OUT_OF_SCOPE_COST = 2.0  # answering an out-of-scope question costs twice declining an in-scope one
 THRESHOLDS = [(round(0.18 + 0.02 * i, 2), round(0.30 + 0.02 * j, 2)) for i in range(12) for j in range(14)]  # (min_dense, min_sentence)
 
 
@@ -81,12 +85,44 @@ def choose(items: Sequence[LabelledQuestion], found: Sequence[Candidates], indic
     dense = sorted({t[0] for t in tied})[len({t[0] for t in tied}) // 2]
     sentence_options = sorted(t[1] for t in tied if t[0] == dense)
     sentence = sentence_options[len(sentence_options) // 2]
-    return Choice(replace(params, min_dense=dense, min_sentence=sentence), WEIGHTS[best[1]], best_score, fewest)
+    params = replace(params, min_dense=dense, min_sentence=sentence)
+    weights, errors = fit_coverage(items, found, indices, params)
+    return Choice(replace(params, coverage=weights), WEIGHTS[best[1]], best_score, errors)
+
+
+def _fit(x, y, c: float, cost: float):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, class_weight={True: 1.0, False: cost}, max_iter=2000).fit(x, y)
+
+
+def fit_coverage(items: Sequence[LabelledQuestion], found: Sequence[Candidates], indices: Sequence[int], params: RetrievalParams, folds: int = 4) -> tuple[tuple[float, ...], float]:
+    """The coverage model (logistic regression on COVERAGE_FEATURES) fitted on these questions, its
+    regularisation and class weight chosen by an inner cross-validation; (weights then bias, inner errors)."""
+    import numpy as np
+
+    x = np.array([coverage_features(found[i], params) for i in indices])
+    y = np.array([items[i].in_scope for i in indices])
+    order = list(range(len(indices)))
+    random.Random(7).shuffle(order)
+    best, best_errors = COVERAGE_GRID[0], float("inf")
+    for c, cost in COVERAGE_GRID:
+        errors = 0.0
+        for fold in range(folds):
+            test = [n for k, n in enumerate(order) if k % folds == fold]
+            train = [n for k, n in enumerate(order) if k % folds != fold]
+            predicted = _fit(x[train], y[train], c, cost).predict(x[test])
+            errors += sum(1 for p, t in zip(predicted, y[test]) if t and not p) + OUT_OF_SCOPE_COST * sum(1 for p, t in zip(predicted, y[test]) if p and not t)
+        if errors < best_errors - 1e-9:
+            best, best_errors = (c, cost), errors
+    model = _fit(x, y, *best)
+    weights = tuple(round(float(w), 4) for w in model.coef_[0]) + (round(float(model.intercept_[0]), 4),)
+    return weights, best_errors
 
 
 def cross_validate(answerer: Answerer, items: Sequence[LabelledQuestion], *, folds: int = 5, seed: int = 17) -> tuple[Choice, list[Outcome], list[Choice]]:
     """(the choice on all questions, the held-out outcomes of every fold, each fold's choice)."""
-    base = replace(answerer.retriever.params, candidates=max(answerer.retriever.params.candidates, 20))
+    base = replace(answerer.retriever.params, candidates=max(answerer.retriever.params.candidates, 20), coverage=())
     retriever = answerer.retriever
     saved = retriever.params
     retriever.params = base

@@ -28,7 +28,8 @@ ProgressCallback = Callable[[int, int], None]  # (done, total) chunks embedded
 # How chunks are made and embedded; a chunk written under another format is embedded again on the next sync.
 # 2: the embedded text starts with the article and section titles.
 # 3: each chunk's quotable sentences are embedded too (metadata "sentence_vectors").
-CHUNK_FORMAT = 3
+# 4: headings, bold lead-ins and sentences about the article itself are no longer quotable.
+CHUNK_FORMAT = 4
 
 
 def contextual_text(title: str, section: str, text: str) -> str:

@@ -71,6 +71,14 @@ class LexicalIndex:
         wanted = list(dict.fromkeys(t for t in tokens(text) if t in vocabulary and t not in exclude))
         return (self._model.get_scores(wanted), set(wanted)) if wanted else (None, set(wanted))
 
+    def best(self, query: str) -> float:
+        """The best BM25 score of any chunk for the query's own words (no synonyms): 0 when none match."""
+        self.ensure_current()
+        if not self._ids:
+            return 0.0
+        scores, _ = self._scores(query)
+        return float(scores.max()) if scores is not None else 0.0
+
     def search(self, query: str, k: int = 20, *, related: str = "", related_weight: float = 0.4) -> list[LexicalHit]:
         """Up to ``k`` chunks with a positive BM25 score, best first. ``related`` words (synonyms of
         the query's) count ``related_weight`` times as much as the query's own."""

@@ -21,6 +21,14 @@ _ATTRIBUTION = re.compile(
 )
 _ACCORDING = re.compile(r"^(?:According to|In) [A-Z][\w.' -]{1,40}?(?:'s view)?, ")
 _MARKDOWN = re.compile(r"\*\*|__|`|^#+\s|^\s*[-*•]\s|\[[^\]]*\]\([^)]*\)", re.MULTILINE)
+# sentences about the article rather than the subject ("This article is for...", "written for Softstart")
+_META = re.compile(r"^(this|the source|the|our) (article|post|guide|section)\b|\bwritten for softstart\b|^(example|questions)\b[^.]*\bfor softstart\b", re.IGNORECASE)
+_HEADING = re.compile(r"^\s*#+\s*(.+?)\s*$", re.MULTILINE)
+_BOLD_LEAD = re.compile(r"\*\*([^*]+?)\*\*")
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", normalise_quotes(text).lower()))
 
 
 def clean_text(text: str) -> str:
@@ -57,9 +65,10 @@ def quotes_closed(sentence: str) -> bool:
 def quotable_sentences(text: str, title: str = "", section: str = "") -> list[tuple[int, str]]:
     """(position, sentence) for the chunk's sentences worth quoting: whole, not headings, questions or list intros."""
     found = []
-    skip = {section.lower().strip(" ?.:"), title.lower().strip(" ?.:")}
+    # headings and bold lead-ins ("**Overwhelm and flooding.**") label what follows; they are not answers
+    skip = {_key(section), _key(title)} | {_key(h) for h in _HEADING.findall(text)} | {_key(b) for b in _BOLD_LEAD.findall(text)}
     for position, raw in enumerate(split_sentences(strip_markdown(normalise_quotes(text)))):
-        if raw.lower().strip(" ?.:") in skip:
+        if _key(raw) in skip or _META.search(raw):
             continue
         if raw.endswith(":") or raw.endswith("?") or raw.lower().startswith(("see ", "before:", "after:")):
             continue

@@ -64,3 +64,13 @@ def test_definition_for_what_is():
 def test_cited_source_falls_back_to_every_name_once():
     p = passage(9, "No names here at all, just advice about breaks.", "k/x.md", source="A; B; A")
     assert cited_source(p) == "A; B"
+
+
+def test_supports_come_from_other_articles_before_a_second_passage_of_the_lead_s():
+    result = compose("What happens if the pursuer stops pursuing?", [DANCE, DANCE_2, GLOSSARY, BREAK])
+    ids = [s.source_id for s in result.sources]
+    assert len(ids) == len(set(ids))
+    assert len(result.text.split()) <= 120
+    # every sentence carries one citation, and a second sentence from the lead's article is never chosen over another article's
+    cited = re.findall(r"\[(\d+)\]", result.text)
+    assert len(cited) <= 3 and cited[0] == "1"

@@ -39,3 +39,9 @@ def test_glossary_synonyms_expand_queries():
     assert "distancer" in expander.related("why does the withdrawer go quiet")
     assert "protest polka" in expander.related("the pursue-withdraw loop")
     assert expander.related("capital of France") == []
+
+
+def test_best_score_uses_only_the_question_s_own_words():
+    index = LexicalIndex(lambda: CHUNKS, lambda: 1)
+    assert index.best("birth of a child") > 0
+    assert index.best("quantum entanglement") == 0.0

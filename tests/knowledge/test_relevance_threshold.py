@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from app.knowledge.hybrid import coverage
 from tests.conftest import TEST_DATA
 
 
@@ -16,6 +17,8 @@ def test_threshold_separates_on_and_off_topic_questions(services):
     # 5% of in-scope questions are declined, so one of these twenty may be; none of the off-topic ones is answered
     assert len(declined) <= 1, declined
     assert not answered, answered
-    # the threshold is a real boundary: the closest off-topic question stays below it
-    best_off = max(retriever.candidates(q).best_dense for q in questions["off_topic"])
-    assert best_off < services.settings.relevance_threshold
+    # the boundary is a real one: the off-topic question the coverage model finds likeliest stays below it
+    params = retriever.params
+    assert params.coverage, "a coverage model is set by default"
+    likeliest = max(coverage(retriever.candidates(q), params) for q in questions["off_topic"])
+    assert likeliest < params.min_coverage
