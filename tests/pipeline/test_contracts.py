@@ -18,6 +18,7 @@ from app.pipeline import ports
 from app.pipeline.detection import AnalysisDetector
 from app.services import build_answerer, build_safety_screen
 from tests.api.conftest import build_chat_coach
+from tests.locale_files import LOCALE
 from tests.pipeline.conftest import PURSUER, QUESTION, TEXTING
 
 GENTLE = "I miss you and I'd love some time together this weekend."
@@ -44,7 +45,7 @@ def rewriter(request, embedder, prompts, services):
     """(the engine expected to answer, a rewriter whose engines put it first)."""
     llm = fake(GOOD_DRAFT) if request.param == "llm" else None
     engines = ["llm", "composer"] if llm is not None else ["composer"]
-    built = RewriteEngines(embedder=embedder, prompts=prompts, llm=llm, llm_name="fake" if llm else "none",
+    built = RewriteEngines(embedder=embedder, prompts=prompts, locale=LOCALE, llm=llm, llm_name="fake" if llm else "none",
                            engines=engines, screen=services.safety)
     return request.param, built
 
