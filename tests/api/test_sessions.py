@@ -24,6 +24,7 @@ from app.coach import analyzer
 from app.coach.chat.checks import takes_sides, word_runs
 from app.coach.rewrite_checks import break_problems, has_first_person_feeling, has_request
 from app.main import create_app
+from tests.api.conftest import CHAT_SEEDS
 
 PURSUER_ESCALATING = [
     "He hasn't answered my texts all afternoon and I keep texting him.",
@@ -112,8 +113,8 @@ def test_session_starts_with_an_id_and_a_token(chat_client):
     assert history(chat_client, session_id, headers).messages == []
 
 
-@pytest.mark.xfail(reason="issue 14 open: the session seed picks the wording, and some replies name the partner without a pronoun", strict=False)
-def test_pursuer_escalating_over_six_turns(chat_client):
+@pytest.mark.parametrize("chat_seed", CHAT_SEEDS, indirect=True)
+def test_pursuer_escalating_over_six_turns(chat_seed, chat_client):
     session_id, headers, turns = converse(chat_client, PURSUER_ESCALATING)
 
     assert [t.state.turn for t in turns] == [1, 2, 3, 4, 5, 6]

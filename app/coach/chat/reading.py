@@ -31,6 +31,11 @@ _DRAFT_ASK = re.compile(
     r"give me (?:a|the|some) (?:text|message|words|script|line)|how (?:do|should|can) I (?:say|word|put|phrase))\b",
     re.I,
 )
+_MESSAGE_WORD = re.compile(
+    r"\b(?:text|message|msg|say|said|write|word|wording|send|reply|respond|note|letter|draft|tell|phrase|answer|script|email|dm|"
+    r"put it|ask (?:him|her|them))\w*\b",
+    re.I,
+)
 _FIRMER = re.compile(r"\b(?:firmer|too soft|more direct|stronger|clearer|less wishy|too weak|more assertive)\b", re.I)
 _SOFTER = re.compile(r"\b(?:softer|gentler|too harsh|too blunt|kinder|too strong|warmer|less harsh|too aggressive)\b", re.I)
 _SHORTER = re.compile(r"\b(?:shorter|too long|shorten|more brief|briefer|cut it down|one line|trim)\b", re.I)
@@ -179,7 +184,8 @@ def read_turn(message: str, *, model_intent: str | None = None, model_speaker: s
         return TurnReading("partner_words", quoted=quoted)
     if quoted and model_speaker == "partner_words":
         return TurnReading("partner_words", quoted=quoted)
-    if _DRAFT_ASK.search(text) or model_intent == "draft_request" or (quoted and model_speaker == "own_draft"):
+    model_draft = model_intent == "draft_request" and bool(_MESSAGE_WORD.search(text))  # "I want to show her I care" is not one
+    if _DRAFT_ASK.search(text) or model_draft or (quoted and model_speaker == "own_draft"):
         if not (question and re.match(r"^(?:how long|why|what is|what's)", question, re.I)):
             return TurnReading("draft_request", quoted=quoted)
     if model_intent in REVISIONS and has_draft:

@@ -10,9 +10,10 @@ from dataclasses import replace
 from app.coach.chat import responses
 from app.coach.chat.composer import partner_words
 from app.coach.chat.intents import classify
+from app.coach.chat.invariants import with_partner, without_reasks
 from app.coach.chat.reading import _RELATIONSHIP as RELATIONSHIP, TurnReading
 from app.coach.chat.responses import Response
-from app.coach.chat.state import ConversationState, note_reply, note_technique
+from app.coach.chat.state import MAX_VARIANT_MEMORY, ConversationState, note_reply, note_technique
 from app.coach.chat.turn import CoachTurn, TurnSource
 from app.coach.chat.voice import opener, remember_said, sentence_key, voice_values, without_repeats
 from app.coach.types import EngineInfo
@@ -97,10 +98,11 @@ class TurnRouter:
             response = Response([text], composition=["opener", *coached.composition])
             template = name.split("#")[0]
             used = dict(coached.state.used_variants)
-            used[template] = (used.get(template, []) + [int(name.split("#")[1])])[-3:]
+            used[template] = (used.get(template, []) + [int(name.split("#")[1])])[-MAX_VARIANT_MEMORY:]
             return self._finish(coach, response, coached.intent if coached.intent != "question" else "share",
                                 replace(coached.state, used_variants=used), memory, seed, screened, analysis,
-                                coached.technique, engine=coached.engine, sources=coached.sources, script=coached.script)
+                                coached.technique, engine=coached.engine, sources=coached.sources, script=coached.script,
+                                keep_partner=True)
         return self._finish(coach, response, INTENT_OF.get(kind, "question" if reading.is_question else kind),
                             new_state, memory, seed, screened, analysis, None)
 
@@ -147,7 +149,8 @@ class TurnRouter:
 
     # ------------------------------------------------------------------ finishing
     def _finish(self, coach, response: Response, intent: str, state: ConversationState, memory, seed, screened,
-                analysis, technique: str | None, *, engine: EngineInfo | None = None, sources=None, script=None) -> CoachTurn:
+                analysis, technique: str | None, *, engine: EngineInfo | None = None, sources=None, script=None,
+                keep_partner: bool = False) -> CoachTurn:
         text, keys = without_repeats(response.text, state.said)
         if not text.strip():
             text = response.text
@@ -157,6 +160,13 @@ class TurnRouter:
             line = next((l for l in _CIRCLING if sentence_key(l) not in set(state.said)), _CIRCLING[state.turn % len(_CIRCLING)])
             text = f"{text.strip()} {line}".strip() if text.strip() != response.text.strip() else line
             keys = [*keys, sentence_key(line)]
+        if not state.safety_mode:
+            # issue 14: the rules hold whichever variants the seed picked (see invariants.py)
+            mended = without_reasks(text, state, state.said, seed)
+            if keep_partner:
+                mended = with_partner(mended, state, state.said, seed)
+            if mended != text:
+                text, keys = mended, without_repeats(mended, [])[1]
         offered = response.offered
         new_state = replace(state, said=remember_said(state.said, keys), last_intent=intent)
         if offered:

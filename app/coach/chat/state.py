@@ -20,7 +20,7 @@ MAX_HISTORY = 12
 MAX_WANTS = 4
 MAX_TECHNIQUE_LOG = 24
 MAX_SAFETY_EVENTS = 5
-MAX_VARIANT_MEMORY = 3
+MAX_VARIANT_MEMORY = 7  # a template with 8 variants says each once before any comes back
 MAX_REPLY_MEMORY = 30
 PARTNER_GONE_TURNS = 4
 
