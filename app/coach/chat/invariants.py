@@ -125,7 +125,7 @@ def without_reasks(text: str, state: ConversationState, said: list[int], seed: s
     taken = set(said) | {sentence_key(s) for s in _SENTENCE.findall(text)}
     out = []
     for paragraph in text.split("\n\n"):
-        if paragraph.startswith("“"):
+        if paragraph.startswith("“") or not REASK.search(outside_quotes(paragraph)):
             out.append(paragraph)
             continue
         kept = []

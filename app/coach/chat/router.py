@@ -11,7 +11,7 @@ from app.coach.chat import responses
 from app.coach.chat.composer import partner_words
 from app.coach.chat.intents import classify
 from app.coach.chat.invariants import with_partner, without_reasks
-from app.coach.chat.reading import _RELATIONSHIP as RELATIONSHIP, TurnReading
+from app.coach.chat.reading import TurnReading, on_topic
 from app.coach.chat.responses import Response
 from app.coach.chat.state import MAX_VARIANT_MEMORY, ConversationState, note_reply, note_technique
 from app.coach.chat.turn import CoachTurn, TurnSource
@@ -59,10 +59,10 @@ class TurnRouter:
         response: Response | None = None
         if reading.is_question:
             response = responses.answer_turn(reading, new_state, coach.answerer, coach.prompts)
-            if response is None and not RELATIONSHIP.search(message):
-                response, kind = responses.off_topic_turn(coach.prompts), "off_topic"
+            if response is None and not on_topic(message):
+                response, kind = responses.off_topic_turn(coach.prompts, new_state, seed), "off_topic"
         elif kind == "off_topic":
-            response = responses.off_topic_turn(coach.prompts)
+            response = responses.off_topic_turn(coach.prompts, new_state, seed)
         elif kind == "draft_request" and reading.quoted and classify(message, marks=signals.marks).kind == "draft":
             coached = coach.coached(message, signals, analysis, state, new_state, memory, seed, screened)
             return self._own_draft(coached)
@@ -71,6 +71,7 @@ class TurnRouter:
         elif reading.is_revision:
             response = responses.revision_turn(message, reading, new_state, coach.rewriter, seed)
         elif kind == "partner_words":
+            new_state = replace(new_state, partner_words=reading.quoted)
             response = responses.partner_words_turn(reading, new_state, coach.rewriter, seed)
         elif kind == "sent_text":
             response = responses.sent_text_turn(reading, new_state)

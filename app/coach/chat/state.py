@@ -69,6 +69,7 @@ class ConversationState:
     affair: bool = False
     fears_partner: bool = False
     offered_texts: list[str] = field(default_factory=list)  # drafts and suggested replies offered, oldest first
+    partner_words: str | None = None  # the partner's last words the user pasted, kept for "how do I answer that?"
     draft_subject: str | None = None  # what the requested text is about, in the user's words (kept for revisions)
     cited: list[str] = field(default_factory=list)  # articles already linked in an answer
     said: list[int] = field(default_factory=list)  # checksums of the coach's sentences in this conversation
