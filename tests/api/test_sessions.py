@@ -164,8 +164,11 @@ def test_pursuer_escalating_over_six_turns(chat_seed, chat_client):
     assert [m.text for m in stored[1::2]] == [t.reply.text for t in turns]
 
 
-@pytest.mark.xfail(reason="issue 14 open: the reworked chat reads the role only from the second turn here", strict=False)
-def test_distancer_who_wants_out_of_the_room_gets_a_break_script(chat_client):
+@pytest.mark.xfail(reason="the safety model alone (danger 0.97, kind confidence 0.58) stops the first line as 'abuse' at the concern "
+                          "level, so the turn is not coached; with that line screened safe the test passes for every seed "
+                          "(issue 14: the wording no longer depends on the seed)", strict=False)
+@pytest.mark.parametrize("chat_seed", CHAT_SEEDS[:2], indirect=True)
+def test_distancer_who_wants_out_of_the_room_gets_a_break_script(chat_seed, chat_client):
     _, _, turns = converse(chat_client, DISTANCER_WANTS_OUT)
     assert [t.state.role for t in turns] == ["distancer", "distancer"]
     assert "space" in turns[-1].state.wants

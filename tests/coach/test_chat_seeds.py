@@ -62,3 +62,28 @@ def test_every_seed_keeps_the_wording_rules(coach, seed):
     for turn in turns:
         questions = re.findall(r"[^.!?\n]*\?", outside_quotes(turn.reply))
         assert not [q for q in questions if REASK.search(q)], turn.reply
+
+
+class _FirstLineSafe:
+    """The real safety screen, except for one line its model alone misreads (see the xfail on
+    tests/api/test_sessions.py::test_distancer_who_wants_out_of_the_room_gets_a_break_script)."""
+
+    def __init__(self, real, line):
+        self.real, self.line = real, line
+
+    def screen(self, text, **kwargs):
+        return self.real.screen("We talked." if text == self.line else text, **kwargs)
+
+
+@pytest.mark.parametrize("seed", SEEDS[:5])
+def test_a_distancer_who_wants_out_gets_the_break_for_every_seed(services, seed):
+    from app.coach.rewrite_checks import break_problems
+
+    coach = build_chat_coach(services, safety=_FirstLineSafe(services.safety, DISTANCER_WANTS_OUT[0]))
+    turns = play(coach, seed, DISTANCER_WANTS_OUT)
+    assert [t.state.role for t in turns] == ["distancer", "distancer"]
+    assert turns[-1].state.flooded and turns[-1].technique == "time_out"
+    for turn in turns:
+        assert "partner_view" in turn.composition and re.search(r"\b(?:she|her)\b", turn.reply, re.I), turn.reply
+        if turn.technique in ("time_out", "time_out_for_space"):
+            assert turn.script and break_problems(turn.script) == [] and turn.script in turn.reply
