@@ -89,6 +89,9 @@ def on_topic(text: str) -> bool:
     return bool(_RELATIONSHIP.search(bare) or _DYNAMIC_WORDS.search(bare))
 
 
+_NEGATION_OR_NOW = re.compile(r"\b(?:not|no|never|actually|now|anymore|rather|more like|instead|wrong|than)\b|n't\b", re.I)
+_ROLE_WORDS = re.compile(r"\b(?:pursu\w*|chas\w*|reach\w* out|run after|keep texting|distanc\w*|withdraw\w*|pull\w* (?:away|back)|"
+                         r"shut\w* down|go(?:es|ing)? quiet|need(?:ing)? space|avoid\w*)", re.I)
 _HOW_LONG = re.compile(r"\bhow long\b|\bhow much time\b|\bwhen should I\b", re.I)
 _SHOULD = re.compile(r"\b(?:should (?:I|we)|do you think (?:I|we) should|is it (?:ok|okay|wise|better) (?:to|if)|would it be (?:better|wrong))\b", re.I)
 _YESNO = re.compile(r"^(?:am I|is (?:he|she|it|this|that)|are (?:we|they)|do you think|does (?:he|she|this)|is there|can (?:I|we))\b", re.I)
@@ -223,6 +226,20 @@ def read_turn(message: str, *, model_intent: str | None = None, model_speaker: s
             return TurnReading("draft_request", quoted=quoted)
     if model_intent in REVISIONS and has_draft:
         return TurnReading(model_intent)
+    # the model's corrections and off-topic reads stand when the text carries what they need (the rules above missed them)
+    if model_intent == "correct_role" and _NEGATION_OR_NOW.search(text):
+        role = _ROLE_WORDS.search(text)
+        if role:
+            word = role.group(0).lower()
+            return TurnReading("correct_role", role="pursuer" if re.match(r"pursu|chas|reach|run after|keep texting", word) else "distancer")
+    if model_intent == "correct_feeling" and _NEGATION_OR_NOW.search(text):
+        words = [feeling_word(w) for w in re.findall(r"[a-z-]+(?: up)?", text.lower()) if is_feeling(w)]
+        if words and re.search(r"\bthan\b", text, re.I):  # "more fear than anger": the first one is the feeling
+            return TurnReading("correct_feeling", feeling=words[0], not_feeling=words[-1] if len(words) > 1 else None)
+        if words:
+            return TurnReading("correct_feeling", feeling=words[-1], not_feeling=words[0] if len(words) > 1 else None)
+    if model_intent == "off_topic" and not on_topic(text):
+        return TurnReading("off_topic", question=question or text)
     if _FACT_FIX.search(text):
         return TurnReading("correct_fact")
     if question and ("!" in question or re.search(r"\?\s*!|!\s*\?", text) or (sum(c.isupper() for c in question) > 0.6 * sum(c.isalpha() for c in question))):
