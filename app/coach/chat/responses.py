@@ -38,7 +38,10 @@ def _fresh(options, seed: str, state: ConversationState, salt: str) -> str:
     said = set(state.said)
     start = zlib.crc32(f"{seed}:{state.turn}:{salt}".encode()) % len(options)
     ordered = [options[(start + i) % len(options)] for i in range(len(options))]
-    return next((o for o in ordered if all(sentence_key(p) not in said for p in re.split(r"(?<=[.!?:])\s+", o) if p)), ordered[0])
+    return next((o for o in ordered if all(sentence_key(p) not in said for p in _SENTENCE.findall(o) if p.strip())), ordered[0])
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*[”\"]?")  # as the finishing pass splits sentences (voice.without_repeats)
 
 
 DRAFT_INTROS = ("Here's a version you could send:", "Something like this:", "You could send something like:",
@@ -68,6 +71,9 @@ REDIRECT_AGAIN = (
     "Honestly, I don't have anything in my knowledge base that covers this either, so I won't guess.",
     "Another one I can't help with: I don't have anything in my knowledge base that covers this, and I'd rather not guess.",
     "I'd only be guessing there, because I don't have anything in my knowledge base that covers this.",
+    "Out of my depth on that one: I don't have anything in my knowledge base that covers this.",
+    "I have to pass on that too; I don't have anything in my knowledge base that covers this.",
+    "Not something I can answer well, since I don't have anything in my knowledge base that covers this.",
 )
 BRING_BACK = (
     "When you're ready, I'm here for what's going on with {who}.",
