@@ -182,9 +182,9 @@ def not_covered(prompts) -> str:
 
 
 def on_topic(question: str) -> bool:
-    from app.reply.reading import _RELATIONSHIP
+    from app.reply.reading import on_topic as about_us
 
-    return bool(_RELATIONSHIP.search(question))
+    return about_us(question)
 
 
 def fallback_answer(question: str, state: ConversationState) -> str:

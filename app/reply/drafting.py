@@ -66,6 +66,8 @@ def subject_of(message: str, state: ConversationState) -> str | None:
     if what is None:
         return None
     what = re.split(r"[.?!\n]", what)[0].strip(" ,")
+    what = re.sub(r"^(?:to (?:him|her|them|(?-i:[A-Z][a-z]+))\s+)?(?:so (?:that )?(?:he|she|they|(?-i:[A-Z][a-z]+)) "
+                  r"(?:knows?|understands?|sees?|gets?|hears?) (?:that )?)", "", what, flags=re.I)
     if len(what.split()) < 2 or re.match(r"^(?:a|the|some|for|it|this|that)\b", what, re.I):
         return None
     return to_second_person(what, state.partner_name)
@@ -73,7 +75,8 @@ def subject_of(message: str, state: ConversationState) -> str | None:
 
 def to_second_person(text: str, name: str | None) -> str:
     out = text
-    her_object = re.compile(r"\bher\b(?=\s*(?:$|[.,!?]|\s+(?:to|that|about|for|and|when|if|again|back|know)\b))", re.I)
+    her_object = re.compile(r"\bher\b(?=\s*(?:$|[.,!?]|\s+(?:to|that|about|for|and|when|if|again|back|know|so|now|right|"
+                            r"because|tonight|today|too|first|yet|anymore|how|what|why|I|I'm|we)\b))", re.I)
     out = her_object.sub("you", out)
     out = re.sub(r"\bher\b", "your", out, flags=re.I)
     for pattern, repl in _SWAP:
@@ -109,9 +112,18 @@ def _feeling_clause(facts: Facts) -> str:
             else:
                 core = f"I feel {feeling} about {facts.subject}"
         return core.rstrip(".") + "."
+    return _plain_feeling(facts, 0)
+
+
+def _plain_feeling(facts: Facts, style: int) -> str:
+    """The feeling said plainly when the text has no subject of its own; ``style`` words it differently."""
     if facts.role == "distancer":
-        return f"I'm {facts.feeling or 'overwhelmed'} right now and I don't want to say something I'll regret."
-    return f"I've been feeling {facts.feeling or 'unsettled'} since we stopped talking."
+        return [f"I'm {facts.feeling or 'overwhelmed'} right now and I don't want to say something I'll regret.",
+                f"I got {facts.feeling or 'overwhelmed'} earlier and went quiet, and that wasn't about you.",
+                f"When things get heated I shut down, and I'm feeling {facts.feeling or 'overwhelmed'} about it."][style % 3]
+    return [f"I've been feeling {facts.feeling or 'unsettled'} since we stopped talking.",
+            f"Lately I've been feeling {facts.feeling or 'far from you'}, and I don't want to keep it to myself.",
+            f"I miss us, and I've been feeling {facts.feeling or 'a bit lost'} these last few days."][style % 3]
 
 
 def _ask(facts: Facts, style: int) -> str:
@@ -125,7 +137,8 @@ def _ask(facts: Facts, style: int) -> str:
 
 
 def compose_draft(facts: Facts, style: int) -> str:
-    return f"{_hello(facts.name, style)}{_lower_first(_feeling_clause(facts), facts.name)} {_ask(facts, style)}".strip()
+    clause = _feeling_clause(facts) if facts.subject else _plain_feeling(facts, style // 3)
+    return f"{_hello(facts.name, style)}{_lower_first(clause, facts.name)} {_ask(facts, style)}".strip()
 
 
 def _lower_first(text: str, name: str | None) -> str:
@@ -169,7 +182,7 @@ def _shorten(sentence: str) -> str:
     return cut if cut.endswith((".", "?", "!")) else cut + "."
 
 
-def partner_reply(quoted: str, facts: Facts, style: int) -> str:
+def partner_reply(quoted: str, facts: Facts, style: int, *, other: int = 0) -> str:
     """A suggested reply to the partner's words: acknowledge, say one feeling, ask for one thing."""
     low = quoted.lower()
     hello = _hello(facts.name, style)
@@ -188,6 +201,11 @@ def partner_reply(quoted: str, facts: Facts, style: int) -> str:
     else:
         ack = "I hear you, and I'm glad you told me."
         ask = "Can we talk about it when we both have a calm moment?"
+    if other:  # another reply to the same words: the same point, said differently
+        ack = ["I want to understand where you're coming from.", "Thanks for telling me where you are.",
+               "I don't want us to end up further apart over this."][other % 3]
+        ask = ["When would be a good time for us to talk?", "Could we find a calm moment later to talk it through?",
+               "I'll give it some time; can we come back to it tonight?"][other % 3]
     feeling = f" I've been feeling {facts.feeling} too." if facts.feeling and facts.feeling not in ("angry", "furious", "mad") else ""
     return f"{hello}{_lower_first(ack, facts.name)}{feeling} {ask}".strip()
 
@@ -204,9 +222,14 @@ def through_rewriter(text: str, rewriter, role: str, keep: list[str]) -> str:
     if result.unchanged or not getattr(result.check, "passed", True):
         return text
     candidate = result.rewrite
+    if len(candidate) > 1.5 * len(text) + 20 or _GARBLED.search(candidate):
+        return text  # the rewriter stitched our sentences badly; ours reads better
     if all(word.lower() in candidate.lower() for word in keep):
         return candidate
     return text
+
+
+_GARBLED = re.compile(r",\s+(?:and|but|so)\s+(?!I\b|I'[a-z]+)[A-Z][a-z]|\bI'd to\b|\b(\w+) \1\b")
 
 
 def key_words(text: str, name: str | None) -> list[str]:

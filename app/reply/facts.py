@@ -19,7 +19,10 @@ _NAME_WITH_VERB = re.compile(
     r"\b([A-Z][a-z]{1,14})(?:'s|’s)\s+(?:phone|mom|mum|dad|family|job|work|text|message|reply|place|friends?)\b|"
     r"\b([A-Z][a-z]{1,14})\s+(?:and I|just|won't|wont|doesn't|didn't|isn't|hasn't|keeps|said|says|texted|left|went|stormed|"
     r"is|was|has|had|gets|got|always|never|walked|shut|goes|wants|needs|told|asked|thinks|hates|loves|came|ignored|ignores|"
-    r"called|slammed|won't|can't|yelled|snapped|replied|wrote|sent|stopped|started)\b"
+    r"called|slammed|won't|can't|yelled|snapped|replied|wrote|sent|stopped|started|cancelled|canceled|forgot|forgets|"
+    r"works|worked|lied|lies|cheated|ghosted|blocked|moved|slept|sleeps|stays|stayed|comes|leaves|refuses|refused|"
+    r"promised|snaps|makes|made|spends|spent|drinks|hasn't|wasn't|couldn't|shouted|screamed|laughed|cried|broke|"
+    r"barely|hardly|still|keeps|kept|went|goes|gets|told)\b"
 )
 _NOT_NAMES = frozenset(
     "I I'm I've I'd Im He She They We It This That What When Why How Where Who Then And But So Now Today Yesterday "
@@ -57,8 +60,8 @@ _TRIED = {
 }
 _EVENT = re.compile(
     r"\b(?:last night|this morning|yesterday|tonight|today|an hour ago|earlier|just now|this weekend|last week|"
-    r"(?:we|he|she|they) (?:had a fight|fought|argued|had an argument|had a row)|(?:he|she|they) (?:left|walked out|stormed out|"
-    r"went silent|stopped talking|said|yelled|snapped|forgot|cancelled|canceled|didn't come|ignored))\b",
+    r"(?:we|he|she|they) (?:had a fight|fought|argued|had an argument|had a row)|(?:he|she|they|(?-i:[A-Z][a-z]{1,14})) "
+    r"(?:left|walked out|stormed out|went silent|stopped talking|said|yelled|snapped|forgot|cancelled|canceled|didn't come|ignored))\b",
     re.I,
 )
 _PRONOUN = {

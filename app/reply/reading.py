@@ -27,8 +27,13 @@ _PARTNER_SAID = re.compile(
 )
 _I_SENT = re.compile(r"\bI (?:already )?(?:sent|texted|wrote|said|told (?:him|her|them))\b", re.I)
 _DRAFT_ASK = re.compile(
-    r"\b(?:write|draft|word|phrase|fix|rewrite|reword|help me (?:say|word|write|phrase)|what (?:do|should|can) I (?:say|text|write|send)|"
-    r"give me (?:a|the|some) (?:text|message|words|script|line)|how (?:do|should|can) I (?:say|word|put|phrase))\b",
+    r"\b(?:write|draft|(?:word|phrase|fix) (?:it|this|that|something|my|the|a (?:text|message|reply))|rewrite|reword|help me (?:say|word|write|phrase)|what (?:do|should|can) I (?:say|text|write|send)|"
+    r"give me (?:a|the|some) (?:text|message|words|script|line)|how (?:do|should|can) I (?:say|word|put|phrase|answer|reply|respond))\b",
+    re.I,
+)
+_MESSAGE_WORD = re.compile(
+    r"\b(?:text|message|msg|write|wording|send|reply|respond|note|letter|draft|phrase|script|email|dm)\w*\b|"
+    r"\bsay to (?:him|her|them)\b|\b(?:do|should|can|could) I (?:even |actually )?say\b|\btell (?:him|her|them)\b|\bput it\b",
     re.I,
 )
 _FIRMER = re.compile(r"\b(?:firmer|too soft|more direct|stronger|clearer|less wishy|too weak|more assertive)\b", re.I)
@@ -37,13 +42,15 @@ _SHORTER = re.compile(r"\b(?:shorter|too long|shorten|more brief|briefer|cut it 
 _ANOTHER = re.compile(r"\b(?:another|one more|different (?:one|version|option)|other (?:option|version)|try again|something else)\b", re.I)
 _ROLE_FIX = re.compile(r"\bI(?:'m| am)\s+(?:actually\s+|really\s+)?(?:the\s+)?(pursuer|distancer|one who (?:chases|pursues|withdraws|pulls away|shuts down))\b", re.I)
 _FEELING_FIX = re.compile(
-    r"\b(?:I(?:'m| am)\s+not|I\s+don'?t\s+feel|I\s+wouldn'?t\s+say(?:\s+I(?:'m| am))?|it'?s\s+not)\s+(?:really\s+|that\s+|just\s+)?([a-z-]+(?: up)?)"
+    r"\b(?:I(?:'m| am)\s+not|I\s+don'?t\s+feel|I\s+wouldn'?t\s+say(?:\s+I(?:'m| am)|\s+I\s+feel)?|it'?s\s+not)\s+"
+    r"(?:really\s+|that\s+|just\s+|so\s+much\s+)?(?:I\s+(?:feel|am)\s+|I'?m\s+|feeling\s+)?([a-z-]+(?: up)?)"
+    r"(?:\s+(?:really|exactly|actually|anymore|so much|at all))?"
     r"(?:\s*(?:[,;.—–-]+|\bbut\b))+\s*(?:more\s+like\s+|it'?s\s+|I(?:'m| am)\s+(?:just\s+|more\s+|really\s+|actually\s+)?|I\s+feel\s+|"
-    r"I'?m\s+|just\s+|more\s+|actually\s+|really\s+)*([a-z-]+)",
+    r"I'?m\s+|just\s+|more\s+|actually\s+|really\s+|mostly\s+|like\s+)*([a-z-]+)",
     re.I,
 )
 _ROLE_FIX_PHRASE = re.compile(
-    r"\b(?:I(?:'m| am)|it'?s me)\s+(?:actually\s+|really\s+|more\s+|now\s+)?(?:the\s+)?(?:one\s+(?:who|that)\s+)?"
+    r"\b(?:I(?:'m| am)|it'?s me)\s+(?:actually\s+|really\s+|more\s+|now\s+)?(?:the\s+)?(?:one\s+(?:(?:who|that)\s+)?)?"
     r"(pursu\w*|chas\w*|distanc\w*|withdraw\w*|pull(?:s|ing)? (?:away|back)|shut(?:s|ting)? down|go(?:es)? quiet|run(?:s)? after|reach(?:es|ing)? out)",
     re.I,
 )
@@ -53,7 +60,8 @@ _ABOUT_COACH = re.compile(r"\byou (?:don'?t|do not) (?:get|understand)|\byou'?re
 _OFF_TOPIC = re.compile(
     r"\b(?:tax(?:es)?|capital of|recipe|weather|stock|bitcoin|crypto|football|soccer|homework|math|python|code|"
     r"movie|translate|president|population|vacuum|car insurance|mortgage rate|game|pizza|restaurant|recommend|cook|song|"
-    r"news|election|programming|calculate|sports?|team|score|laptop|phone plan|flight|hotel|visa|diet|workout|planet|history of)\b",
+    r"news|election|programming|calculate|sports?|team|score|laptop|phone plan|flight|hotel|visa|diet|workout|planet|history of|"
+    r"resume|cv|cover letter|calories|time zone|spreadsheet|excel)\b",
     re.I,
 )
 _RELATIONSHIP = re.compile(
@@ -62,6 +70,28 @@ _RELATIONSHIP = re.compile(
     r"therap\w*|couple\w*|feel\w*|scared|anxious|space|pursu\w*|distanc\w*)\b",
     re.I,
 )
+_NOT_RELATIONSHIP = re.compile(r"\bspace\s+(?:travel|station|ship|shuttle|program|exploration|flight|x)\b|\bouter space\b", re.I)
+# a question about the world, not about the user ("who wrote Hamlet?", "how many calories are in a banana?")
+_IMPERSONAL = re.compile(
+    r"^(?:(?:btw|also|ok(?:ay)?|so|and|hey|quick question)[,.:]?\s+)*(?:who (?:wrote|invented|won|is the|was the|discovered|painted|directed|sang)|"
+    r"how many\b|how much (?:does|do|is)\b|what(?:'s| is) the (?:best|capital|population|weather|time|price|tallest|biggest|largest|meaning of)\b|"
+    r"what time\b|when (?:did|was|is) the\b|where is\b|can you (?:recommend|suggest|help me with my|fix my|write (?:me )?(?:a|an|my) "
+    r"(?:essay|poem|story|code|resume|cv|cover letter))|what(?:'s| is) a good (?!way|time|thing)\w+)",
+    re.I,
+)
+
+
+def on_topic(text: str) -> bool:
+    """Whether the text is about relationships or the cycle (the coach's ground)."""
+    from app.reply.intents import _DYNAMIC_WORDS
+
+    bare = _NOT_RELATIONSHIP.sub(" ", text)
+    return bool(_RELATIONSHIP.search(bare) or _DYNAMIC_WORDS.search(bare))
+
+
+_NEGATION_OR_NOW = re.compile(r"\b(?:not|no|never|actually|now|anymore|rather|more like|instead|wrong|than)\b|n't\b", re.I)
+_ROLE_WORDS = re.compile(r"\b(?:pursu\w*|chas\w*|reach\w* out|run after|keep texting|distanc\w*|withdraw\w*|pull\w* (?:away|back)|"
+                         r"shut\w* down|go(?:es|ing)? quiet|need(?:ing)? space|avoid\w*)", re.I)
 _HOW_LONG = re.compile(r"\bhow long\b|\bhow much time\b|\bwhen should I\b", re.I)
 _SHOULD = re.compile(r"\b(?:should (?:I|we)|do you think (?:I|we) should|is it (?:ok|okay|wise|better) (?:to|if)|would it be (?:better|wrong))\b", re.I)
 _YESNO = re.compile(r"^(?:am I|is (?:he|she|it|this|that)|are (?:we|they)|do you think|does (?:he|she|this)|is there|can (?:I|we))\b", re.I)
@@ -96,6 +126,13 @@ FEELING_NOUNS = {
 }
 
 
+def is_feeling(word: str) -> bool:
+    from app.reply.facts import feelings_in
+
+    word = feeling_word(word)
+    return word in FEELING_NOUNS.values() or bool(feelings_in(f"I feel {word}"))
+
+
 def feeling_word(word: str) -> str:
     return FEELING_NOUNS.get(word.lower(), word.lower())
 
@@ -105,8 +142,10 @@ def quoted_text(message: str) -> str | None:
     found = [q for q in found if q]
     if found:
         return max(found, key=len)
-    match = re.search(r"(?:said|says|texted|wrote|replied|sent)\s*:\s*(.+)$", message, re.I | re.S)
-    return match.group(1).strip() if match and len(match.group(1).split()) >= 2 else None
+    match = re.search(r"(?:said|says|texted|wrote|replied|sent|reply|text|message|answer|response)\s*:\s*(.+)$", message, re.I | re.S)
+    if not match or len(match.group(1).split()) < 2:
+        return None
+    return re.sub(r"^[\s\"'“‘]+|[\s\"'”’]+$", "", match.group(1)).strip() or None
 
 
 def question_sentence(message: str) -> str | None:
@@ -156,10 +195,12 @@ def read_turn(message: str, *, model_intent: str | None = None, model_speaker: s
         chosen = "pursuer" if any(w in word for w in ("pursu", "chas", "run", "reach")) else "distancer"
         return TurnReading("correct_role", role=chosen)
     feeling = _FEELING_FIX.search(text)
+    if feeling and not (is_feeling(feeling.group(1)) or is_feeling(feeling.group(2))):
+        feeling = None  # "I'm not going, I'm staying" corrects no feeling
     if feeling:
         return TurnReading("correct_feeling", feeling=feeling_word(feeling.group(2)), not_feeling=feeling_word(feeling.group(1)))
     question = question_sentence(text) or bare_question(text)
-    if question and not _RELATIONSHIP.search(text) and _OFF_TOPIC.search(question):
+    if question and not on_topic(text) and (_OFF_TOPIC.search(question) or _IMPERSONAL.search(question)):
         return TurnReading("off_topic", question=question)
     if _ABOUT_COACH.search(text) and not question:
         return TurnReading("about_coach")
@@ -179,11 +220,26 @@ def read_turn(message: str, *, model_intent: str | None = None, model_speaker: s
         return TurnReading("partner_words", quoted=quoted)
     if quoted and model_speaker == "partner_words":
         return TurnReading("partner_words", quoted=quoted)
-    if _DRAFT_ASK.search(text) or model_intent == "draft_request" or (quoted and model_speaker == "own_draft"):
+    model_draft = model_intent == "draft_request" and bool(_MESSAGE_WORD.search(text))  # "I want to show her I care" is not one
+    if _DRAFT_ASK.search(text) or model_draft or (quoted and model_speaker == "own_draft"):
         if not (question and re.match(r"^(?:how long|why|what is|what's)", question, re.I)):
             return TurnReading("draft_request", quoted=quoted)
     if model_intent in REVISIONS and has_draft:
         return TurnReading(model_intent)
+    # the model's corrections and off-topic reads stand when the text carries what they need (the rules above missed them)
+    if model_intent == "correct_role" and _NEGATION_OR_NOW.search(text):
+        role = _ROLE_WORDS.search(text)
+        if role:
+            word = role.group(0).lower()
+            return TurnReading("correct_role", role="pursuer" if re.match(r"pursu|chas|reach|run after|keep texting", word) else "distancer")
+    if model_intent == "correct_feeling" and _NEGATION_OR_NOW.search(text):
+        words = [feeling_word(w) for w in re.findall(r"[a-z-]+(?: up)?", text.lower()) if is_feeling(w)]
+        if words and re.search(r"\bthan\b", text, re.I):  # "more fear than anger": the first one is the feeling
+            return TurnReading("correct_feeling", feeling=words[0], not_feeling=words[-1] if len(words) > 1 else None)
+        if words:
+            return TurnReading("correct_feeling", feeling=words[-1], not_feeling=words[0] if len(words) > 1 else None)
+    if model_intent == "off_topic" and not on_topic(text):
+        return TurnReading("off_topic", question=question or text)
     if _FACT_FIX.search(text):
         return TurnReading("correct_fact")
     if question and ("!" in question or re.search(r"\?\s*!|!\s*\?", text) or (sum(c.isupper() for c in question) > 0.6 * sum(c.isalpha() for c in question))):

@@ -32,6 +32,25 @@ class Response:
         return "\n\n".join(p for p in self.paragraphs if p.strip())
 
 
+def _fresh(options, seed: str, state: ConversationState, salt: str) -> str:
+    """One of ``options``, picked by the seed, skipping lines already said in this conversation."""
+    from app.reply.voice import sentence_key
+
+    said = set(state.said)
+    start = zlib.crc32(f"{seed}:{state.turn}:{salt}".encode()) % len(options)
+    ordered = [options[(start + i) % len(options)] for i in range(len(options))]
+    return next((o for o in ordered if all(sentence_key(p) not in said for p in _SENTENCE.findall(o) if p.strip())), ordered[0])
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*[”\"]?")  # as the finishing pass splits sentences (voice.without_repeats)
+
+
+DRAFT_INTROS = ("Here's a version you could send:", "Something like this:", "You could send something like:",
+                "Here's a text that says it gently:", "Try this, and change anything that isn't you:", "One way to put it:")
+DRAFT_NOTES = ("Change any word that doesn't sound like you.", "Say it in your own voice if any part feels off.",
+               "Make it yours: swap any phrase you wouldn't say.", "Keep the shape, use your own words.", "")
+
+
 def _variant(prompts, name: str, seed: str, turn: int, values: dict[str, str]) -> str:
     variants = prompts.variants(name)
     number = zlib.crc32(f"{seed}:{turn}:{name}".encode()) % len(variants)
@@ -48,11 +67,51 @@ def answer_turn(reading: TurnReading, state: ConversationState, answerer, prompt
     return Response([text], composition=["answer"], cited=short.link, sources=list(short.passages))
 
 
-def off_topic_turn(prompts) -> Response:
-    return Response([answering.not_covered(prompts)], composition=["redirect"])
+REDIRECT_AGAIN = (
+    "That one's outside my lane as well: I don't have anything in my knowledge base that covers this, so I won't guess.",
+    "Honestly, I don't have anything in my knowledge base that covers this either, so I won't guess.",
+    "Another one I can't help with: I don't have anything in my knowledge base that covers this, and I'd rather not guess.",
+    "I'd only be guessing there, because I don't have anything in my knowledge base that covers this.",
+    "Out of my depth on that one: I don't have anything in my knowledge base that covers this.",
+    "I have to pass on that too; I don't have anything in my knowledge base that covers this.",
+    "Not something I can answer well, since I don't have anything in my knowledge base that covers this.",
+)
+BRING_BACK = (
+    "When you're ready, I'm here for what's going on with {who}.",
+    "Shall we get back to you and {who}?",
+    "What's on your mind about {who} right now?",
+    "I'm glad to pick up where we were with {who} whenever you like.",
+)
+
+
+def off_topic_turn(prompts, state: ConversationState | None = None, seed: str = "") -> Response:
+    """The same honest redirect as ``/v1/ask`` the first time; after that a short one; then back to the couple."""
+    from app.reply.voice import sentence_key
+
+    full = answering.not_covered(prompts)
+    if state is None:
+        return Response([full], composition=["redirect"])
+    first = re.split(r"(?<=[.!?])\s+", full.strip())[0]
+    paragraphs = [full] if sentence_key(first) not in set(state.said) else [_fresh(REDIRECT_AGAIN, seed, state, "redirect")]
+    if state.turn > 1:
+        paragraphs.append(_fresh(tuple(line.format(who=who(state)) for line in BRING_BACK), seed, state, "bring_back"))
+    return Response(paragraphs, composition=["redirect", "bring_back"] if len(paragraphs) > 1 else ["redirect"])
+
+
+def _body(text: str, state: ConversationState) -> str:
+    """A text without its greeting, for telling whether two offered texts are really the same."""
+    words = re.findall(r"[a-z']+", text.lower())
+    name = (state.partner_name or "").lower()
+    return " ".join(w for w in words if w not in ("hey", name))
+
+
+_ANSWER_THEM = re.compile(r"\b(?:answer|reply|respond|say back|write back|text back)\b", re.I)
 
 
 def draft_turn(message: str, reading: TurnReading, state: ConversationState, rewriter, seed: str) -> Response:
+    if state.partner_words and _ANSWER_THEM.search(message) and not reading.quoted:
+        # "how do I answer that?": a reply to the partner's last words, not a new message
+        return partner_words_turn(TurnReading("partner_words", quoted=state.partner_words), state, rewriter, seed)
     facts = drafting.facts_for(message, state)
     subject = drafting.subject_of(message, state)
     style = zlib.crc32(f"{seed}:{state.turn}".encode())
@@ -64,17 +123,23 @@ def draft_turn(message: str, reading: TurnReading, state: ConversationState, rew
     else:
         built = drafting.compose_draft(facts, style)
         text = drafting.through_rewriter(built, rewriter, state.role, drafting.key_words(built, facts.name))
-    intro = "Here's a version you could send:" if style % 2 else "Something like this:"
-    return Response([intro, f"“{text}”", "Change any word that doesn't sound like you."
-                     if style % 3 == 0 else "Say it in your own voice if any part feels off."],
-                    offered=text, composition=["draft_intro", "draft", "draft_note"], subject=subject)
+    offered = {_body(t, state) for t in state.offered_texts}
+    step = 1
+    while _body(text, state) in offered and step <= 3:  # never the same text twice in a conversation
+        text = drafting.compose_draft(facts, style + step)
+        step += 1
+    intro = _fresh(DRAFT_INTROS, seed, state, "draft_intro")
+    note = _fresh(DRAFT_NOTES, seed, state, "draft_note")
+    return Response([intro, f"“{text}”", note], offered=text, composition=["draft_intro", "draft", "draft_note"], subject=subject)
 
 
 REVISION_INTROS = {
-    "revise_firmer": "Here it is clearer and more direct, still kind:",
-    "revise_softer": "A gentler version:",
-    "revise_shorter": "Shorter:",
-    "revise_another": "Another option, worded differently:",
+    "revise_firmer": ("Here it is clearer and more direct, still kind:", "Firmer, without the sting:",
+                      "More direct, and still warm:", "This one says plainly what you need:"),
+    "revise_softer": ("A gentler version:", "Softer:", "Here's a warmer way to say it:", "Gentler, same point:"),
+    "revise_shorter": ("Shorter:", "Cut down:", "A shorter one:", "Trimmed to the core:"),
+    "revise_another": ("Another option, worded differently:", "Here's a different take:", "Another way to say it:",
+                       "One more, in other words:"),
 }
 
 
@@ -92,7 +157,8 @@ def revision_turn(message: str, reading: TurnReading, state: ConversationState, 
     while " ".join(text.split()) in offered and step <= 3:
         text = drafting.compose_draft(facts, style + step)
         step += 1
-    return Response([REVISION_INTROS[reading.kind], f"“{text}”"], offered=text, composition=["revision_intro", "draft"])
+    intro = _fresh(REVISION_INTROS[reading.kind], seed, state, reading.kind)
+    return Response([intro, f"“{text}”"], offered=text, composition=["revision_intro", "draft"])
 
 
 def partner_words_turn(reading: TurnReading, state: ConversationState, rewriter, seed: str) -> Response:
@@ -107,8 +173,17 @@ def partner_words_turn(reading: TurnReading, state: ConversationState, rewriter,
         )
     text = drafting.partner_reply(reading.quoted or "", facts, style)
     text = drafting.through_rewriter(text, rewriter, state.role, drafting.key_words(text, facts.name))
-    intro = (f"That's {name}'s message, so let's answer it rather than grade it. You could reply:"
-             if style % 2 else f"Here's a reply you could send to {name}:")
+    offered = {_body(t, state) for t in state.offered_texts}
+    step = 1
+    while _body(text, state) in offered and step <= 3:
+        text = drafting.partner_reply(reading.quoted or "", facts, style + step, other=step)
+        step += 1
+    subject = state.partner_name or {"he": "he", "she": "she"}.get(state.partner or "", "your partner")
+    intro = _fresh((f"That's {name}'s message, so let's answer it rather than grade it. You could reply:",
+                    f"Here's a reply you could send to {name}:",
+                    f"Those are {name}'s words, not yours, so here's a way to answer them:",
+                    f"You could answer {name} with something like:",
+                    f"Rather than react to what {subject} wrote, you could reply:"), seed, state, "reply_intro")
     return Response([intro, f"“{text}”"], offered=text, composition=["reply_intro", "reply"])
 
 

@@ -10,12 +10,13 @@ from dataclasses import replace
 from app.reply import responses
 from app.reply.composer import partner_words
 from app.reply.intents import classify
-from app.reply.reading import _RELATIONSHIP as RELATIONSHIP, TurnReading
 from app.reply.responses import Response
-from app.reply.state import ConversationState, note_reply, note_technique
 from app.reply.turn import CoachTurn, TurnSource
 from app.reply.voice import opener, remember_said, sentence_key, voice_values, without_repeats
 from app.detect.types import EngineInfo
+from app.reply.invariants import with_partner, without_reasks
+from app.reply.reading import TurnReading, on_topic
+from app.reply.state import MAX_VARIANT_MEMORY, ConversationState, note_reply, note_technique
 
 MAX_OFFERED = 8
 SHORT_UNCLEAR_WORDS = 3
@@ -58,10 +59,10 @@ class TurnRouter:
         response: Response | None = None
         if reading.is_question:
             response = responses.answer_turn(reading, new_state, coach.answerer, coach.prompts)
-            if response is None and not RELATIONSHIP.search(message):
-                response, kind = responses.off_topic_turn(coach.prompts), "off_topic"
+            if response is None and not on_topic(message):
+                response, kind = responses.off_topic_turn(coach.prompts, new_state, seed), "off_topic"
         elif kind == "off_topic":
-            response = responses.off_topic_turn(coach.prompts)
+            response = responses.off_topic_turn(coach.prompts, new_state, seed)
         elif kind == "draft_request" and reading.quoted and classify(message, marks=signals.marks).kind == "draft":
             coached = coach.coached(message, signals, analysis, state, new_state, memory, seed, screened)
             return self._own_draft(coached)
@@ -70,6 +71,7 @@ class TurnRouter:
         elif reading.is_revision:
             response = responses.revision_turn(message, reading, new_state, coach.rewriter, seed)
         elif kind == "partner_words":
+            new_state = replace(new_state, partner_words=reading.quoted)
             response = responses.partner_words_turn(reading, new_state, coach.rewriter, seed)
         elif kind == "sent_text":
             response = responses.sent_text_turn(reading, new_state)
@@ -97,10 +99,11 @@ class TurnRouter:
             response = Response([text], composition=["opener", *coached.composition])
             template = name.split("#")[0]
             used = dict(coached.state.used_variants)
-            used[template] = (used.get(template, []) + [int(name.split("#")[1])])[-3:]
+            used[template] = (used.get(template, []) + [int(name.split("#")[1])])[-MAX_VARIANT_MEMORY:]
             return self._finish(coach, response, coached.intent if coached.intent != "question" else "share",
                                 replace(coached.state, used_variants=used), memory, seed, screened, analysis,
-                                coached.technique, engine=coached.engine, sources=coached.sources, script=coached.script)
+                                coached.technique, engine=coached.engine, sources=coached.sources, script=coached.script,
+                                keep_partner=True)
         return self._finish(coach, response, INTENT_OF.get(kind, "question" if reading.is_question else kind),
                             new_state, memory, seed, screened, analysis, None)
 
@@ -147,7 +150,8 @@ class TurnRouter:
 
     # ------------------------------------------------------------------ finishing
     def _finish(self, coach, response: Response, intent: str, state: ConversationState, memory, seed, screened,
-                analysis, technique: str | None, *, engine: EngineInfo | None = None, sources=None, script=None) -> CoachTurn:
+                analysis, technique: str | None, *, engine: EngineInfo | None = None, sources=None, script=None,
+                keep_partner: bool = False) -> CoachTurn:
         text, keys = without_repeats(response.text, state.said)
         if not text.strip():
             text = response.text
@@ -157,6 +161,13 @@ class TurnRouter:
             line = next((l for l in _CIRCLING if sentence_key(l) not in set(state.said)), _CIRCLING[state.turn % len(_CIRCLING)])
             text = f"{text.strip()} {line}".strip() if text.strip() != response.text.strip() else line
             keys = [*keys, sentence_key(line)]
+        if not state.safety_mode:
+            # issue 14: the rules hold whichever variants the seed picked (see invariants.py)
+            mended = without_reasks(text, state, state.said, seed)
+            if keep_partner:
+                mended = with_partner(mended, state, state.said, seed)
+            if mended != text:
+                text, keys = mended, without_repeats(mended, [])[1]
         offered = response.offered
         new_state = replace(state, said=remember_said(state.said, keys), last_intent=intent)
         if offered:

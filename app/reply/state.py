@@ -20,7 +20,7 @@ MAX_HISTORY = 12
 MAX_WANTS = 4
 MAX_TECHNIQUE_LOG = 24
 MAX_SAFETY_EVENTS = 5
-MAX_VARIANT_MEMORY = 3
+MAX_VARIANT_MEMORY = 7  # a template with 8 variants says each once before any comes back
 MAX_REPLY_MEMORY = 30
 PARTNER_GONE_TURNS = 4
 
@@ -69,6 +69,7 @@ class ConversationState:
     affair: bool = False
     fears_partner: bool = False
     offered_texts: list[str] = field(default_factory=list)  # drafts and suggested replies offered, oldest first
+    partner_words: str | None = None  # the partner's last words the user pasted, kept for "how do I answer that?"
     draft_subject: str | None = None  # what the requested text is about, in the user's words (kept for revisions)
     cited: list[str] = field(default_factory=list)  # articles already linked in an answer
     said: list[int] = field(default_factory=list)  # checksums of the coach's sentences in this conversation

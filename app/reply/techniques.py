@@ -73,12 +73,24 @@ CONDITIONS: dict[str, Condition] = {
     "affair": lambda m: m.state.affair,
     "danger": lambda m: m.state.safety_mode or m.state.fears_partner,
     "angry": lambda m: bool({"angry", "intense"} & m.marks) or m.state.escalation >= ESCALATED,
+    "heated": lambda m: m.state.flooded or m.state.escalation >= ESCALATED or bool({"angry", "intense", "flooded"} & m.marks),
+    "settling": lambda m: "calming" in m.marks,
+    # the feeling under a complaint: while complaining, or once settled after a heated stretch (not when simply calm)
+    "feeling_under_complaint": lambda m: "calming" not in m.marks or _heated_recently(m.state),
     "tried_breathing": lambda m: "breathing" in m.state.tried,
     "tried_break": lambda m: "break" in m.state.tried,
     "asks_journal": lambda m: "journal" in m.marks,
     "anxious_checking": lambda m: "checking" in m.marks or bool({"anxious", "panicking"} & set(m.state.feelings[:2])),
     "partner_wants_space": lambda m: "partner_pursues" not in m.marks and ("partner_withdraws" in m.marks or m.state.partner_gone),
 }
+
+
+def _heated_recently(state: ConversationState, within: int = 4) -> bool:
+    """Flooded, angry or intense in one of the last few turns before this one."""
+    return any(
+        state.marks_seen.get(mark) is not None and 0 < state.turn - state.marks_seen[mark] <= within
+        for mark in ("flooded", "angry", "intense")
+    )
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ def voice_values(state: ConversationState, base: dict[str, str]) -> dict[str, st
         values["Partner"] = state.partner_name
         values["partner_pos"] = f"{state.partner_name}'s"
         values["Partner_pos"] = f"{state.partner_name}'s"
+        if not state.partner:  # no pronoun known: "tell Omar", not "tell your partner"
+            values["partner_obj"] = state.partner_name
     values["who"] = who(state)
     values["who_subj"] = who_subject(state)  # "while he is gone", not "while him is gone"
     return values
@@ -66,7 +68,16 @@ def _to_you(sentence: str) -> str:
     out = re.sub(r"\bme\b", "you", out, flags=re.I)
     out = re.sub(r"\bI'm\b", "you're", out)
     out = re.sub(r"\byou am\b", "you are", out)
-    return out[0].lower() + out[1:] if out else out
+    first = out.split(" ", 1)[0] if out else ""
+    if not first or (first[:1].isupper() and first.lower() not in _LOWER_STARTS):
+        return out  # a name ("Lily and you had a fight") keeps its capital
+    return out[0].lower() + out[1:]
+
+
+_LOWER_STARTS = frozenset(
+    "the we he she they it this that last yesterday today tonight then so and but after before when since my your our "
+    "his her their you i'm you're a an there".split()
+)
 
 
 def sentence_key(sentence: str) -> int:
@@ -79,7 +90,7 @@ def without_repeats(text: str, said: list[int], *, keep_min: int = 1) -> tuple[s
     out_paragraphs, new_keys, kept = [], [], 0
     seen = set(said)
     for paragraph in paragraphs:
-        if paragraph.startswith(("“", "- ")) or "\n- " in paragraph or _is_resources(paragraph):
+        if paragraph.startswith(("“", "- ", "Read more:")) or "\n- " in paragraph or _is_resources(paragraph):
             out_paragraphs.append(paragraph)
             kept += 1
             continue

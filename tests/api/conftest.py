@@ -55,6 +55,24 @@ def build_chat_coach(services: Services, **overrides) -> ChatCoach:
     return ChatCoach(**parts)
 
 
+# Session seeds that pick the chat's wording; the tests of wording rules run under each (issue 14).
+CHAT_SEEDS = ["seed-a", "seed-b", "seed-c", "seed-d"]
+
+
+@pytest.fixture
+def chat_seed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every session of this test gets its wording from this seed instead of its random session id
+    (parametrize it with ``indirect=True``): a rule the test checks must hold for each seed."""
+    chosen = request.param
+    original = ChatCoach.reply
+
+    def reply(self, message, *, state, memory, seed):
+        return original(self, message, state=state, memory=memory, seed=chosen)
+
+    monkeypatch.setattr(ChatCoach, "reply", reply)
+    return chosen
+
+
 @pytest.fixture(params=CHAT_BACKENDS)
 def chat_backend(request: pytest.FixtureRequest) -> str:
     return request.param

@@ -6,6 +6,7 @@ import pytest
 
 import re
 
+from tests.api.conftest import CHAT_SEEDS
 from tests.api.test_sessions import converse
 
 REDIRECT = "I don't have anything in my knowledge base that covers this"
@@ -52,8 +53,8 @@ def test_feeling_and_role_corrections_are_followed(chat_client):
     assert turns[2].state.role == "pursuer"
 
 
-@pytest.mark.xfail(reason="issue 14 open: the wording picked by the session seed does not always name the partner (9/11 on the blind set)", strict=False)
-def test_partner_name_is_used_and_nothing_is_re_asked(chat_client):
+@pytest.mark.parametrize("chat_seed", CHAT_SEEDS, indirect=True)
+def test_partner_name_is_used_and_nothing_is_re_asked(chat_seed, chat_client):
     _, _, turns = converse(chat_client, ["My wife Maya walked out after we argued about money last night.",
                                          "I don't know what to do with myself.", "I keep checking my phone."])
     assert any("Maya" in t.reply.text for t in turns[1:])

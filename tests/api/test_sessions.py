@@ -24,6 +24,7 @@ from app.detect import analyzer
 from app.reply.checks import takes_sides, word_runs
 from app.rewrite.checks import break_problems, has_first_person_feeling, has_request
 from app.main import create_app
+from tests.api.conftest import CHAT_SEEDS
 
 PURSUER_ESCALATING = [
     "He hasn't answered my texts all afternoon and I keep texting him.",
@@ -112,8 +113,8 @@ def test_session_starts_with_an_id_and_a_token(chat_client):
     assert history(chat_client, session_id, headers).messages == []
 
 
-@pytest.mark.xfail(reason="issue 14 open: the session seed picks the wording, and some replies name the partner without a pronoun", strict=False)
-def test_pursuer_escalating_over_six_turns(chat_client):
+@pytest.mark.parametrize("chat_seed", CHAT_SEEDS, indirect=True)
+def test_pursuer_escalating_over_six_turns(chat_seed, chat_client):
     session_id, headers, turns = converse(chat_client, PURSUER_ESCALATING)
 
     assert [t.state.turn for t in turns] == [1, 2, 3, 4, 5, 6]
@@ -163,8 +164,11 @@ def test_pursuer_escalating_over_six_turns(chat_client):
     assert [m.text for m in stored[1::2]] == [t.reply.text for t in turns]
 
 
-@pytest.mark.xfail(reason="issue 14 open: the reworked chat reads the role only from the second turn here", strict=False)
-def test_distancer_who_wants_out_of_the_room_gets_a_break_script(chat_client):
+@pytest.mark.xfail(reason="the safety model alone (danger 0.97, kind confidence 0.58) stops the first line as 'abuse' at the concern "
+                          "level, so the turn is not coached; with that line screened safe the test passes for every seed "
+                          "(issue 14: the wording no longer depends on the seed)", strict=False)
+@pytest.mark.parametrize("chat_seed", CHAT_SEEDS[:2], indirect=True)
+def test_distancer_who_wants_out_of_the_room_gets_a_break_script(chat_seed, chat_client):
     _, _, turns = converse(chat_client, DISTANCER_WANTS_OUT)
     assert [t.state.role for t in turns] == ["distancer", "distancer"]
     assert "space" in turns[-1].state.wants

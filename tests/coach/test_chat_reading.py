@@ -65,3 +65,26 @@ def test_no_sentence_is_said_twice_but_drafts_and_resources_stay():
     text, keys = without_repeats("Got it. Let's slow down.\n\n“Dan, I miss you.”", [])
     again, _ = without_repeats("Let's slow down. Try a walk.\n\n“Dan, I miss you.”\n\nIf you need them: 988.", keys)
     assert again == "Try a walk.\n\n“Dan, I miss you.”\n\nIf you need them: 988."
+
+
+def test_more_forms_of_correction_are_read():
+    # issue 14: corrections win, in the forms people write them
+    assert read_turn("It's not that I feel invisible, I'm lonely").feeling == "lonely"
+    assert read_turn("It's not sadness really, more like guilt").feeling == "guilty"
+    assert read_turn("Actually I think I'm the one pulling away, not her").role == "distancer"
+    assert read_turn("I'm not going, I'm staying").kind != "correct_feeling", "no feeling word, no feeling correction"
+    # the model's label stands when the rules miss, if the text carries what it needs
+    assert read_turn("honestly it's more fear than anger", model_intent="correct_feeling").feeling == "scared"
+    assert read_turn("I'm the chaser these days tbh", model_intent="correct_role").role == "pursuer"
+    assert read_turn("I feel fine", model_intent="correct_feeling").kind == "share"
+
+
+def test_partner_words_off_topic_and_drafts_are_told_apart():
+    assert read_turn("His reply: 'I'll be home late, don't wait up'").kind == "partner_words"
+    assert read_turn("how do I answer that?").kind == "draft_request"
+    assert read_turn("Tess hasn't said a kind word to me since the baby was born.", model_intent="draft_request").kind == "share"
+    assert read_turn("I want to show her I care.", model_intent="draft_request").kind == "share"
+    for question in ("who wrote Hamlet?", "how many calories are in a banana?", "can you recommend a good book about space travel?"):
+        assert read_turn(question).kind == "off_topic", question
+    assert read_turn("What is flooding?").kind == "q_what"
+    assert read_turn("which wine goes with salmon", model_intent="off_topic").kind == "off_topic"

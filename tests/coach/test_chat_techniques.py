@@ -141,11 +141,12 @@ def converse(coach, name, texts):
     return turns
 
 
-@pytest.mark.xfail(reason="issue 14 open: a pursuer waiting alone now gets the new self-soothing techniques, and when self_check, pause_and_breathe, name_the_dance, invite_not_demand and outside_support fit is not yet decided", strict=False)
-def test_every_asked_for_technique_is_offered_at_a_fitting_moment(coach, catalogue):
+@pytest.mark.parametrize("seed", ["", ":b", ":c"])
+def test_every_asked_for_technique_is_offered_at_a_fitting_moment(coach, catalogue, seed):
+    # issue 14: the technique follows the moment, not the session's seed; the wording passes the checks for every seed
     offered = {}
     for name, texts in SCENARIOS.items():
-        turns = converse(coach, name, texts)
+        turns = converse(coach, name + seed, texts)
         ids = [t.technique for t in turns]
         assert all(a != b for a, b in zip(ids, ids[1:])), ids
         for turn in turns:
