@@ -7,6 +7,8 @@ chat reading the same message within one request embed it once.
 
 from __future__ import annotations
 
+import re
+
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +22,24 @@ from app.models.heads import HeadSet, HeadsUnavailable, file_sha256, load_heads
 from app.models.labels import DIRECTION_OF_SAFETY
 
 log = logging.getLogger(__name__)
+
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def without_repeated_sentences(text: str) -> str:
+    """The message with a sentence said again word for word kept once: "I feel alone." twenty times means
+    what it means once (the heads saw no such messages, and the length alone pushed them toward danger)."""
+    seen: set[str] = set()
+    kept = []
+    for sentence in _SENTENCE_END.split(text.strip()):
+        key = " ".join(sentence.lower().split())
+        if key and key in seen:
+            continue
+        seen.add(key)
+        kept.append(sentence)
+    return " ".join(kept) if len(kept) < len(_SENTENCE_END.split(text.strip())) else text
 
 
 class Embedder(Protocol):
@@ -113,6 +133,7 @@ class ModelReader:
     def read_many(self, texts: Sequence[str]) -> list[Reading]:
         if not texts:
             return []
+        texts = [without_repeated_sentences(text) for text in texts]
         x = features(np.asarray(self.embedder.embed(list(texts)), dtype=np.float32), texts, self.ngram_bits)
         probs = {name: head.proba(x) for name, head in self.heads.heads.items()}
         t = self.heads.thresholds
