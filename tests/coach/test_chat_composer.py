@@ -77,7 +77,7 @@ def test_chat_wording_copies_no_sentence_of_the_source_articles(prompts):
     assert seeds
     texts = [prompts.get(name) for name in CHAT_PROMPTS]
     for data in ("cues.yaml", "techniques.yaml"):
-        texts.append(yaml.safe_dump(yaml.safe_load((REPO / "app" / "coach" / "chat" / "data" / data).read_text())))
+        texts.append(yaml.safe_dump(yaml.safe_load((REPO / "app" / "locales" / "en" / "chat" / data).read_text())))
     for text in texts:
         for pronoun in ("he", "she", None):
             copied = word_runs(prompts.fill(text, **partner_words(pronoun)), 10) & seeds
