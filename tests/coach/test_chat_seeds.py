@@ -8,10 +8,9 @@ import re
 import pytest
 
 from app.reply.invariants import REASK, outside_quotes
-from app.reply.memory import remember
-from app.reply.state import ConversationState
 from tests.api.conftest import build_chat_coach
 from tests.api.test_sessions import DISTANCER_WANTS_OUT, PURSUER_ESCALATING, first_sentence
+from tests.coach.test_chat_techniques import converse
 
 SEEDS = [f"sweep-{n}" for n in range(10)]
 NAMED = ["My wife Maya walked out after we argued about money last night.", "I don't know what to do with myself.",
@@ -26,18 +25,7 @@ def coach(services):
 
 
 def play(coach, seed, texts):
-    state, summary, messages, turns = ConversationState(), "", [], []
-
-    class Message:
-        def __init__(self, seq, role, text):
-            self.seq, self.role, self.text = seq, role, text
-
-    for text in texts:
-        turn = coach.reply(text, state=state, memory=remember(messages, summary), seed=seed)
-        state, summary = turn.state, turn.summary
-        messages += [Message(len(messages) + 1, "user", text), Message(len(messages) + 2, "coach", turn.reply)]
-        turns.append(turn)
-    return turns
+    return converse(coach, seed, texts)
 
 
 def coached(turns):
